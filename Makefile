@@ -1,0 +1,61 @@
+# Everything a fresh machine needs: python3.11, pip and make. Each target creates the virtualenv
+# and installs the pinned dependencies on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project -path dbt_project/target -prune -o -path dbt_project/logs -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
+
+# `make` honours a .env file (see .env.example) as well as the environment.
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+
+.PHONY: install run dev test lint format source clean
+
+install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+
+$(STAMP): pyproject.toml setup.py requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint requirements.lock --editable ".[dev]"
+	touch $@
+
+# The dbt manifest is built here, at install time, so loading definitions never runs dbt parse.
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: sales_assets/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp sales_assets/dagster.yaml $@
+
+## Generate the embedded source (skipped by `make run` when it already exists).
+source: install
+	$(BIN)/python -m sales_assets.source generate
+
+## Materialize every asset for every partition on the configured setup, in one run.
+run: install
+	$(BIN)/python -m sales_assets.run
+
+## The Dagster UI on http://127.0.0.1:3000 (set DAGSTER_PORT to change the port).
+dev: install
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check sales_assets sales_assets_tests
+	$(BIN)/ruff format --check sales_assets sales_assets_tests
+
+format: install
+	$(BIN)/ruff check --fix sales_assets sales_assets_tests
+	$(BIN)/ruff format sales_assets sales_assets_tests
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs

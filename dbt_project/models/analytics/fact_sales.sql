@@ -1,0 +1,111 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='sales_order_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#- One row per order line. Dagster builds it one partition window at a time (--vars min_date,
+    max_date). delete+insert on sales_order_id replaces whole orders, so a rerun is idempotent and
+    lines removed from an order in the source disappear here too. -#}
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_sales_orders') }}
+    where {{ partition_window('order_date') }}
+
+),
+
+order_lines as (
+
+    select * from {{ ref('stg_sales_order_details') }}
+
+),
+
+joined as (
+
+    select
+        order_lines.sales_order_id,
+        order_lines.sales_order_detail_id,
+        orders.order_date,
+        orders.customer_id,
+        orders.territory_id,
+        orders.bill_to_address_id,
+        orders.is_online_order,
+        order_lines.product_id,
+        order_lines.special_offer_id,
+        order_lines.order_qty,
+        order_lines.unit_price,
+        order_lines.unit_price_discount,
+        order_lines.line_total,
+        orders.subtotal as order_subtotal,
+        orders.tax_amount as order_tax_amount,
+        orders.freight as order_freight,
+        orders.total_due as order_total_due,
+        sum(order_lines.line_total) over (
+            partition by order_lines.sales_order_id
+        ) as order_line_total,
+        sum(order_lines.line_total) over (
+            partition by order_lines.sales_order_id
+            order by order_lines.sales_order_detail_id
+            rows between unbounded preceding and current row
+        ) as cumulative_line_total,
+        row_number() over (
+            partition by order_lines.sales_order_id
+            order by order_lines.sales_order_detail_id
+        ) as line_number,
+        count(*) over (partition by order_lines.sales_order_id) as order_line_count
+
+    from order_lines
+    inner join orders
+        on order_lines.sales_order_id = orders.sales_order_id
+
+),
+
+shares as (
+
+    {#- Each line's cumulative share of its order, before and after the line; allocations are
+        differences of rounded cumulative amounts, so an order's lines sum to its header exactly. -#}
+    select
+        *,
+        case
+            when order_line_total = 0
+                then cast(line_number as double) / order_line_count
+            else cumulative_line_total / order_line_total
+        end as share_through_line,
+        case
+            when order_line_total = 0
+                then cast(line_number - 1 as double) / order_line_count
+            else (cumulative_line_total - line_total) / order_line_total
+        end as share_before_line
+
+    from joined
+
+)
+
+select
+    sales_order_id,
+    sales_order_detail_id,
+    order_date,
+    customer_id,
+    product_id,
+    territory_id,
+    special_offer_id,
+    bill_to_address_id,
+    is_online_order,
+    line_number,
+    order_qty,
+    unit_price,
+    unit_price_discount,
+    line_total,
+    cast(unit_price * unit_price_discount * order_qty as decimal(19, 4)) as discount_amount,
+    {{ allocate('order_subtotal', 'share_through_line', 'share_before_line') }} as subtotal,
+    {{ allocate('order_tax_amount', 'share_through_line', 'share_before_line') }} as tax_amount,
+    {{ allocate('order_freight', 'share_through_line', 'share_before_line') }} as freight,
+    {{ allocate('order_total_due', 'share_through_line', 'share_before_line') }} as total_due
+
+from shares

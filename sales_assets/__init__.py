@@ -1,0 +1,1 @@
+"""Dagster code location: AdventureWorks sales, SQL Server (or SQLite) -> dlt -> warehouse -> dbt."""

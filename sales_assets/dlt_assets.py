@@ -1,0 +1,96 @@
+"""Ingest assets: every source table the models use, loaded by dlt into the warehouse's `raw`.
+
+Two multi-assets because the tables are loaded two ways: order tables one daily window at a
+time (merge on the primary key, so a rerun changes nothing), reference tables whole (replace).
+"""
+
+from collections.abc import Iterator, Sequence
+
+import dlt
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    MaterializeResult,
+    PartitionsDefinition,
+)
+from dagster_dlt import DagsterDltResource, dlt_assets
+
+from sales_assets.dlt_sources import Window, sales_source
+from sales_assets.partitions import naive_window
+from sales_assets.resources import SalesSource, Warehouse
+from sales_assets.settings import Settings
+from sales_assets.source import tables as t
+from sales_assets.source.engine import has_table, source_engine
+from sales_assets.translators import SalesDltTranslator
+
+ORDERS_PIPELINE = "sales_orders"
+REFERENCE_PIPELINE = "sales_reference"
+
+
+def _load(
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    source: SalesSource,
+    warehouse: Warehouse,
+    translator: SalesDltTranslator,
+    tables: Sequence[t.SourceTable],
+    pipeline_name: str,
+    window: Window | None,
+) -> Iterator[MaterializeResult]:
+    engine = source.engine()
+    present = [table for table in tables if not table.optional or has_table(engine, table.schema, table.name)]
+    if present:
+        yield from dlt_runner.run(
+            context=context,
+            dlt_source=sales_source(engine, present, window),
+            dlt_pipeline=warehouse.dlt_pipeline(pipeline_name),
+            dagster_dlt_translator=translator,
+        ).fetch_row_count()
+    for table in tables:
+        key = AssetKey(["raw", table.warehouse_name])
+        if table not in present and key in context.selected_asset_keys:
+            # Real AdventureWorks has no returns table: nothing to load, and the models report
+            # return metrics as NULL (unknown), not zero. Recorded so the UI says why.
+            context.log.warning(f"{table.qualified_name} is absent from the source; not loaded")
+            yield MaterializeResult(asset_key=key, metadata={"source_table_present": False})
+
+
+def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+    # Only used to describe the assets: building it neither connects nor reflects.
+    spec_engine = source_engine(settings.source_url, settings.source_dir)
+    translator = SalesDltTranslator(source_kind=settings.source_engine_kind)
+
+    def spec_pipeline(name: str) -> dlt.Pipeline:
+        return Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir)).dlt_pipeline(name)
+
+    @dlt_assets(
+        dlt_source=sales_source(spec_engine, t.PARTITIONED_TABLES),
+        dlt_pipeline=spec_pipeline(ORDERS_PIPELINE),
+        name="raw_sales_orders",
+        dagster_dlt_translator=translator,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
+    def raw_sales_orders(
+        context: AssetExecutionContext, dlt: DagsterDltResource, source: SalesSource, warehouse: Warehouse
+    ) -> Iterator[MaterializeResult]:
+        """Order headers and lines by OrderDate, returns by ReturnDate, for the run's window."""
+        window = naive_window(context.partition_time_window)
+        context.log.info(f"Loading order tables for [{window[0]:%Y-%m-%d}, {window[1]:%Y-%m-%d})")
+        yield from _load(context, dlt, source, warehouse, translator, t.PARTITIONED_TABLES, ORDERS_PIPELINE, window)
+
+    @dlt_assets(
+        dlt_source=sales_source(spec_engine, t.REFERENCE_TABLES),
+        dlt_pipeline=spec_pipeline(REFERENCE_PIPELINE),
+        name="raw_sales_reference",
+        dagster_dlt_translator=translator,
+    )
+    def raw_sales_reference(
+        context: AssetExecutionContext, dlt: DagsterDltResource, source: SalesSource, warehouse: Warehouse
+    ) -> Iterator[MaterializeResult]:
+        """Customers, products, territories, offers, people and addresses, loaded whole."""
+        yield from _load(context, dlt, source, warehouse, translator, t.REFERENCE_TABLES, REFERENCE_PIPELINE, None)
+
+    return [raw_sales_orders, raw_sales_reference]

@@ -1,0 +1,52 @@
+"""Command line for the embedded source: `python -m sales_assets.source generate [--scale N]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from sales_assets.settings import load_settings
+from sales_assets.source.generator import GeneratorConfig, generate
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(prog="python -m sales_assets.source")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="write the embedded AdventureWorks-shaped source")
+    gen.add_argument("--out", default=str(settings.source_dir), help="directory (SALES_SOURCE_DIR)")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--scale", type=float, default=1.0, help="multiplies daily order volume and stores")
+    gen.add_argument("--start", type=date.fromisoformat, default=settings.partitions_start)
+    gen.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=settings.partitions_end or date.today(),
+        help="exclusive end date (default: SALES_PARTITIONS_END, else today, so up to yesterday)",
+    )
+    gen.add_argument(
+        "--no-returns",
+        action="store_true",
+        help="omit Sales.SalesReturn, as in the real AdventureWorks",
+    )
+    args = parser.parse_args(argv)
+
+    if args.scale <= 0:
+        parser.error("--scale must be positive")
+    if args.end <= args.start:
+        parser.error(f"--end {args.end} must be after --start {args.start}")
+    config = GeneratorConfig(
+        seed=args.seed, scale=args.scale, start=args.start, end=args.end, returns=not args.no_returns
+    )
+    began = time.perf_counter()
+    counts = generate(args.out, config)
+    print(f"Generated {args.out} ({args.start} to {args.end}, exclusive) in {time.perf_counter() - began:.1f}s")
+    for table, n in counts.items():
+        print(f"  {table:<28} {n:>10,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

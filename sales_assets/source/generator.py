@@ -1,0 +1,485 @@
+"""A deterministic AdventureWorks-shaped sales source, written as the embedded SQLite files.
+
+Shape follows `shared/adventureworks/SCHEMA.md`: online orders from individuals (1-8 lines, mean
+~2.2) and reseller orders from store contacts (1-72 lines, mean ~16); daily volumes that match
+the real sample's yearly counts for 2011-2014 and grow slowly after, so the demo looks like a live
+business up to yesterday. Money is computed in integer ten-thousandths (money) and millionths
+(LineTotal) so every total is exact: LineTotal = UnitPrice * (1 - UnitPriceDiscount) * OrderQty,
+SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freight.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import accumulate
+from pathlib import Path
+
+from sales_assets.source import reference_data as ref
+from sales_assets.source import tables as t
+from sales_assets.source.engine import schema_file
+
+FIRST_ORDER_ID = 43659  # AdventureWorks' first SalesOrderID
+FIRST_INDIVIDUAL_ID = 11000
+MONEY = 10_000  # money has four decimals
+# Real yearly order counts per day (SCHEMA.md, "Shape"); after mid-2014 volume grows 3% a year.
+_DAILY_RATE = {2011: 1607 / 215, 2012: 3915 / 366, 2013: 14182 / 365}
+_RATE_2014 = 11761 / 181
+_ONLINE_LINES = [(1, 45), (2, 25), (3, 14), (4, 8), (5, 4), (6, 2), (7, 1), (8, 1)]
+_RESELLER_SHARE = 0.12
+_NEW_CUSTOMER_PROBABILITY = 0.65  # ~1.5 orders per individual customer, as in the sample
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    seed: int = 42
+    scale: float = 1.0
+    start: date = date(2011, 5, 31)
+    end: date = field(default_factory=date.today)  # exclusive: the default stops at yesterday
+    returns: bool = True
+
+
+@dataclass
+class _Rows:
+    """Rows per table, keyed by the table's SourceTable."""
+
+    by_table: dict[t.SourceTable, list[tuple]] = field(default_factory=dict)
+
+    def add(self, table: t.SourceTable, row: tuple) -> None:
+        self.by_table.setdefault(table, []).append(row)
+
+
+def _ts(d: date) -> str:
+    """SQL Server datetime as ISO text, the embedded source's storage format."""
+    return f"{d.isoformat()} 00:00:00"
+
+
+def _money(units: int) -> float:
+    # SQLite stores NUMERIC as REAL; a float keeps 15+ significant digits, and readers round
+    # back to the declared scale (SQLAlchemy does), so values round-trip exactly.
+    return units / MONEY
+
+
+def daily_rate(d: date) -> float:
+    if d.year in _DAILY_RATE:
+        return _DAILY_RATE[d.year]
+    if d < date(2014, 7, 1):
+        return _RATE_2014
+    return _RATE_2014 * 1.03 ** ((d - date(2014, 7, 1)).days / 365.25)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 30:  # normal approximation; exact enough for daily volumes
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+class _Generator:
+    def __init__(self, config: GeneratorConfig) -> None:
+        self.cfg = config
+        self.rng = random.Random(config.seed)
+        self.rows = _Rows()
+        self.entity_id = 0
+        self.address_id = 0
+        self.stamp = _ts(config.start)
+        self.individuals: list[tuple[int, int, int, int]] = []  # customer, territory, address, tax
+        self.store_contacts: list[tuple[int, int, int, int]] = []
+        self.next_customer = FIRST_INDIVIDUAL_ID  # store customers take 1..n, people from here
+
+    def guid(self) -> str:
+        h = f"{self.rng.getrandbits(128):032X}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    # -- reference data -------------------------------------------------------------------
+    def reference(self) -> None:
+        for code, name in ref.COUNTRY_REGIONS:
+            self.rows.add(t.COUNTRY_REGION, (code, name, self.stamp))
+        for tid, name, country, group, _ in ref.TERRITORIES:
+            self.rows.add(t.SALES_TERRITORY, (tid, name, country, group, 0.0, 0.0, 0.0, 0.0, self.guid(), self.stamp))
+        self.tax_by_territory = {tid: tax for tid, *_, tax in ref.TERRITORIES}
+        self.states: list[tuple[int, int, tuple[str, ...]]] = []
+        for i, (code, country, name, tid, _, cities) in enumerate(ref.STATE_PROVINCES, start=1):
+            self.rows.add(t.STATE_PROVINCE, (i, code, country, False, name, tid, self.guid(), self.stamp))
+            self.states.append((i, tid, cities))
+        self.state_cum = list(accumulate(w for *_, w, _ in ref.STATE_PROVINCES))
+        for i, name in enumerate(ref.CATEGORIES, start=1):
+            self.rows.add(t.PRODUCT_CATEGORY, (i, name, self.guid(), self.stamp))
+        for i, (name, cat, *_) in enumerate(ref.SUBCATEGORIES, start=1):
+            self.rows.add(t.PRODUCT_SUBCATEGORY, (i, cat, name, self.guid(), self.stamp))
+        self.products()
+        self.offers()
+
+    def products(self) -> None:
+        rng = self.rng
+        # Per sold product: (ProductID, list price units, subcategory index, online w, reseller w)
+        self.catalog: list[tuple[int, int, int]] = []
+        online_w: list[float] = []
+        reseller_w: list[float] = []
+        self.return_rate: dict[int, float] = {}
+        pid = 680  # AdventureWorks' finished goods start near here
+        for sub_idx, ((name, cat, (lo, hi), w_on, w_re, ret), count) in enumerate(
+            zip(ref.SUBCATEGORIES, ref.PRODUCTS_PER_SUBCATEGORY, strict=True)
+        ):
+            sizes = ref.SIZES_BIKE if cat in (1, 2) and "Frame" in name or cat == 1 else ref.SIZES_CLOTHING
+            zipf = [1 / (rank + 1) ** 1.1 for rank in range(count)]
+            rng.shuffle(zipf)
+            total = sum(zipf)
+            for i in range(count):
+                color = rng.choice(ref.COLORS)
+                size = sizes[i % len(sizes)] if cat in (1, 3) or "Frame" in name else None
+                prod_name = f"{name.rstrip('s')} {100 * (1 + i // len(sizes))}"
+                prod_name += f" {color or 'Natural'}" + (f", {size}" if size else "")
+                price = rng.randint(lo * 100, hi * 100) * 100 if hi > lo else lo * MONEY - 100
+                discontinued = rng.random() < 0.1  # some finished goods never sell
+                self.rows.add(
+                    t.PRODUCT,
+                    (
+                        pid,
+                        prod_name,
+                        f"{name[:2].upper()}-{pid:04d}",
+                        cat in (1, 2),
+                        True,
+                        color,
+                        100,
+                        75,
+                        _money(price * 55 // 100),
+                        _money(price),
+                        size,
+                        "CM " if size and cat == 1 else None,
+                        "LB " if cat == 1 else None,
+                        round(rng.uniform(15, 30), 2) if cat == 1 else None,
+                        4 if cat == 1 else 0,
+                        "M " if "Mountain" in name else "R ",
+                        None,
+                        None,
+                        sub_idx + 1,
+                        1 + sub_idx * 3 + i % 3,
+                        _ts(self.cfg.start),
+                        None,
+                        None,
+                        self.guid(),
+                        self.stamp,
+                    ),
+                )
+                share = 0.0 if discontinued else zipf[i] / total
+                self.catalog.append((pid, price, sub_idx))
+                online_w.append(w_on * share)
+                reseller_w.append(w_re * share)
+                self.return_rate[pid] = 0.025 * ret * rng.uniform(0.5, 1.5)
+                pid += 1
+        for i in range(ref.PART_PRODUCTS):
+            self.rows.add(
+                t.PRODUCT,
+                (
+                    pid,
+                    f"Part {i + 1:03d}",
+                    f"PT-{pid:04d}",
+                    True,
+                    False,
+                    None,
+                    500,
+                    375,
+                    0.0,
+                    0.0,
+                    None,
+                    None,
+                    None,
+                    None,
+                    1,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    _ts(self.cfg.start),
+                    None,
+                    None,
+                    self.guid(),
+                    self.stamp,
+                ),
+            )
+            pid += 1
+        self.online_cum = list(accumulate(online_w))
+        self.reseller_cum = list(accumulate(reseller_w))
+
+    def offers(self) -> None:
+        end = _ts(max(self.cfg.end, self.cfg.start + timedelta(days=1)))
+        self.promotions: dict[int, list[tuple[int, int]]] = {}
+        subcat_index = {name: i for i, (name, *_) in enumerate(ref.SUBCATEGORIES)}
+        for oid, desc, pct, typ, cat, min_q, max_q, subcat in ref.SPECIAL_OFFERS:
+            self.rows.add(
+                t.SPECIAL_OFFER,
+                (
+                    oid,
+                    desc,
+                    pct / 100,
+                    typ,
+                    cat,
+                    _ts(self.cfg.start),
+                    end,
+                    min_q,
+                    max_q,
+                    self.guid(),
+                    self.stamp,
+                ),
+            )
+            if subcat:
+                self.promotions.setdefault(subcat_index[subcat], []).append((oid, pct))
+        self.volume_bands = [(o[5], o[6] or 10**6, o[0], o[2]) for o in ref.SPECIAL_OFFERS if o[3] == "Volume Discount"]
+
+    # -- people, stores, customers ----------------------------------------------------------
+    def address(self) -> tuple[int, int]:
+        rng = self.rng
+        state_id, territory, cities = self.states[rng.choices(range(len(self.states)), cum_weights=self.state_cum)[0]]
+        self.address_id += 1
+        self.rows.add(
+            t.ADDRESS,
+            (
+                self.address_id,
+                f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}",
+                None,
+                rng.choice(cities),
+                state_id,
+                f"{rng.randint(10000, 99999)}",
+                self.guid(),
+                self.stamp,
+            ),
+        )
+        return self.address_id, territory
+
+    def person(self, person_type: str) -> int:
+        rng = self.rng
+        self.entity_id += 1
+        self.rows.add(
+            t.PERSON,
+            (
+                self.entity_id,
+                person_type,
+                False,
+                None,
+                rng.choice(ref.FIRST_NAMES),
+                rng.choice("ABCDEHJLMRST") + "." if rng.random() < 0.5 else None,
+                rng.choice(ref.LAST_NAMES),
+                None,
+                rng.randint(0, 2),
+                self.guid(),
+                self.stamp,
+            ),
+        )
+        return self.entity_id
+
+    def customer(self, customer_id: int, person: int | None, store: int | None, territory: int, when: str) -> None:
+        self.rows.add(t.CUSTOMER, (customer_id, person, store, territory, f"AW{customer_id:08d}", self.guid(), when))
+
+    def stores(self) -> None:
+        rng = self.rng
+        for store_customer in range(1, max(3, round(701 * self.cfg.scale)) + 1):
+            self.entity_id += 1
+            store = self.entity_id
+            name = f"{rng.choice(ref.STORE_WORDS[0])} {rng.choice(ref.STORE_WORDS[1])}"
+            self.rows.add(t.STORE, (store, name, rng.randint(274, 290), self.guid(), self.stamp))
+            address, territory = self.address()
+            self.customer(store_customer, None, store, territory, self.stamp)
+            if rng.random() < 635 / 701:  # most stores have a contact, who places the orders
+                contact = self.new_customer_id()
+                self.customer(contact, self.person("SC"), store, territory, self.stamp)
+                self.store_contacts.append((contact, territory, address, self.tax_by_territory[territory]))
+        if not self.store_contacts:
+            raise ValueError("--scale is too small: no store contact to place reseller orders")
+
+    def new_customer_id(self) -> int:
+        self.next_customer += 1
+        return self.next_customer - 1
+
+    def individual(self, when: str) -> tuple[int, int, int, int]:
+        if self.individuals and self.rng.random() >= _NEW_CUSTOMER_PROBABILITY:
+            return self.rng.choice(self.individuals)
+        address, territory = self.address()
+        customer_id = self.new_customer_id()
+        self.customer(customer_id, self.person("IN"), None, territory, when)
+        entry = (customer_id, territory, address, self.tax_by_territory[territory])
+        self.individuals.append(entry)
+        return entry
+
+    # -- orders -----------------------------------------------------------------------------
+    def orders(self) -> None:
+        rng, cfg = self.rng, self.cfg
+        order_id, detail_id, return_id = FIRST_ORDER_ID, 1, 1
+        online_counts = [n for n, _ in _ONLINE_LINES]
+        online_cum = list(accumulate(w for _, w in _ONLINE_LINES))
+        header_rows = self.rows.by_table.setdefault(t.SALES_ORDER_HEADER, [])
+        detail_rows = self.rows.by_table.setdefault(t.SALES_ORDER_DETAIL, [])
+        return_rows = self.rows.by_table.setdefault(t.SALES_RETURN, [])
+        catalog = self.catalog
+        day = cfg.start
+        while day < cfg.end:
+            lam = daily_rate(day) * cfg.scale
+            n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE))
+            n_reseller = _poisson(rng, lam * _RESELLER_SHARE)
+            order_ts = _ts(day)
+            shipped = day + timedelta(days=7) < cfg.end
+            ship_ts = _ts(day + timedelta(days=7)) if shipped else None
+            header_modified = ship_ts or order_ts
+            due_ts = _ts(day + timedelta(days=12))
+            for is_online in [True] * n_online + [False] * n_reseller:
+                if is_online:
+                    customer, territory, address, tax_bp = self.individual(order_ts)
+                    n_lines = rng.choices(online_counts, cum_weights=online_cum)[0]
+                    picks = rng.choices(catalog, cum_weights=self.online_cum, k=n_lines)
+                else:
+                    customer, territory, address, tax_bp = rng.choice(self.store_contacts)
+                    n_lines = min(72, 1 + int(rng.expovariate(1 / 15)))
+                    picks = rng.choices(catalog, cum_weights=self.reseller_cum, k=n_lines)
+                tracking = (
+                    None if is_online else f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}C-{rng.randint(10, 99)}"
+                )
+                seen: set[int] = set()
+                line_sum = 0  # millionths
+                for pid, price, sub_idx in picks:
+                    if pid in seen:
+                        continue
+                    seen.add(pid)
+                    if is_online:
+                        qty = 1 if rng.random() < 0.9 else rng.randint(2, 3)
+                        unit = price
+                    else:
+                        qty = 1 + int(rng.expovariate(0.3))
+                        unit = price * 6 // 10  # reseller price: 60% of list, exact in cents
+                    offer, pct = 1, 0
+                    if not is_online and qty >= 11 and rng.random() < 0.6:
+                        for lo, hi, oid, band_pct in self.volume_bands:
+                            if lo <= qty <= hi:
+                                offer, pct = oid, band_pct
+                    elif sub_idx in self.promotions and rng.random() < 0.04:
+                        offer, pct = rng.choice(self.promotions[sub_idx])
+                    line_total = unit * (100 - pct) * qty  # ten-thousandths x hundredths
+                    line_sum += line_total
+                    detail_rows.append(
+                        (
+                            order_id,
+                            detail_id,
+                            tracking,
+                            qty,
+                            pid,
+                            offer,
+                            _money(unit),
+                            pct / 100,
+                            line_total / 1_000_000,
+                            self.guid(),
+                            order_ts,
+                        )
+                    )
+                    if cfg.returns and rng.random() < self.return_rate[pid]:
+                        returned = day + timedelta(days=rng.randint(3, 45))
+                        if returned < cfg.end:
+                            return_rows.append(
+                                (
+                                    return_id,
+                                    order_id,
+                                    detail_id,
+                                    _ts(returned),
+                                    rng.randint(1, qty),
+                                    rng.choice(ref.RETURN_REASONS),
+                                    _ts(returned),
+                                )
+                            )
+                            return_id += 1
+                    detail_id += 1
+                subtotal = (line_sum + 50) // 100  # round half up to money
+                tax = (subtotal * tax_bp + 5_000) // 10_000
+                freight = (subtotal * 250 + 5_000) // 10_000
+                header_rows.append(
+                    (
+                        order_id,
+                        8,
+                        order_ts,
+                        due_ts,
+                        ship_ts,
+                        5 if shipped else 1,
+                        is_online,
+                        f"SO{order_id}",
+                        None if is_online else f"PO{rng.randint(10**9, 10**10 - 1)}",
+                        f"10-4020-{customer:06d}",
+                        customer,
+                        None if is_online else rng.randint(274, 290),
+                        territory,
+                        address,
+                        address,
+                        1 if is_online else 5,
+                        rng.randint(1, 19237) if is_online else None,
+                        f"{rng.randint(100000, 999999)}Vi{rng.randint(10000, 99999)}" if is_online else None,
+                        None,
+                        _money(subtotal),
+                        _money(tax),
+                        _money(freight),
+                        _money(subtotal + tax + freight),
+                        None,
+                        self.guid(),
+                        header_modified,
+                    )
+                )
+                order_id += 1
+            day += timedelta(days=1)
+
+
+def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:
+    """All rows of the source, in memory; deterministic for a given config."""
+    gen = _Generator(config)
+    gen.reference()
+    gen.stores()
+    gen.orders()
+    rows = gen.rows.by_table
+    if not config.returns:
+        rows.pop(t.SALES_RETURN, None)
+    return rows
+
+
+def write_source(rows: dict[t.SourceTable, list[tuple]], out_dir: Path) -> None:
+    """Write the SQLite files atomically: a half-written source is never left in place."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".generating-") as tmp:
+        for schema in t.SCHEMAS:
+            path = schema_file(Path(tmp), schema)
+            conn = sqlite3.connect(path)
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            for table in t.ALL_TABLES:
+                if table.schema != schema or table not in rows:
+                    continue
+                create_table(conn, table)
+                marks = ", ".join("?" * len(table.columns))
+                conn.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table])
+                create_indexes(conn, table)
+            conn.commit()
+            conn.close()
+        for schema in t.SCHEMAS:
+            os.replace(schema_file(Path(tmp), schema), schema_file(out_dir, schema))
+
+
+def create_table(conn: sqlite3.Connection, table: t.SourceTable) -> None:
+    conn.execute(table.ddl())
+
+
+def create_indexes(conn: sqlite3.Connection, table: t.SourceTable) -> None:
+    for cols in table.indexes:
+        name = f"IX_{table.name}_{'_'.join(cols)}"
+        conn.execute(f'CREATE INDEX "{name}" ON "{table.name}" (' + ", ".join(f'"{c}"' for c in cols) + ")")
+
+
+def generate(out_dir: Path, config: GeneratorConfig) -> dict[str, int]:
+    """Generate the embedded source into `out_dir`; returns rows written per table."""
+    rows = build_rows(config)
+    write_source(rows, out_dir)
+    return {table.qualified_name: len(rows[table]) for table in t.ALL_TABLES if table in rows}

@@ -1,0 +1,60 @@
+"""The one place that decides asset keys, groups, kinds and descriptions for dlt and dbt assets.
+
+Keys follow the warehouse: `raw/<table>` for what dlt loads (which is also the key dbt gives its
+`raw` sources, so lineage joins up), `staging/<model>` and `analytics/<model>` for dbt models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import AssetKey, AssetSpec
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dlt import DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from sales_assets.source.tables import ALL_TABLES
+
+_TABLES = {table.warehouse_name: table for table in ALL_TABLES}
+OWNER = "team:sales-analytics"
+
+
+class SalesDltTranslator(DagsterDltTranslator):
+    def __init__(self, source_kind: str, warehouse_kind: str = "duckdb") -> None:
+        self.source_kind = source_kind
+        self.warehouse_kind = warehouse_kind
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> AssetSpec:
+        table = _TABLES[data.resource.name]
+        spec = super().get_asset_spec(data)
+        return spec.replace_attributes(
+            key=AssetKey(["raw", table.warehouse_name]),
+            group_name="raw",
+            deps=[],
+            description=f"`{table.qualified_name}` loaded by dlt into `raw.{table.warehouse_name}`. "
+            f"{table.description}",
+            kinds={"dlt", self.source_kind, self.warehouse_kind},
+            owners=[OWNER],
+            tags={"layer": "raw", "domain": "sales"},
+        ).merge_attributes(metadata={"dagster/table_name": f"raw.{table.warehouse_name}"})
+
+
+class SalesDbtTranslator(DagsterDbtTranslator):
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", dbt_resource_props["name"]])
+        return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["config"].get("schema")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [OWNER]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        layer = dbt_resource_props["config"].get("schema") or "raw"
+        return {**super().get_tags(dbt_resource_props), "layer": layer, "domain": "sales"}
