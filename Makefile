@@ -14,6 +14,10 @@ include .env
 export
 endif
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+# A backfill records one event per partition per asset: hand them to storage in batches, and plan
+# each asset's partition range as one event (Dagster's own switches; see README, "Backfills").
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
 .PHONY: install run dev test lint format source clean
 

@@ -41,13 +41,18 @@ def _load(
 ) -> Iterator[MaterializeResult]:
     engine = source.engine()
     present = [table for table in tables if not table.optional or has_table(engine, table.schema, table.name)]
+    # A whole table replaced: rows loaded is its row count. A window merged: rows in the window.
+    count_key = "dagster/partition_row_count" if window else "dagster/row_count"
     if present:
-        yield from dlt_runner.run(
+        for result in dlt_runner.run(
             context=context,
             dlt_source=sales_source(engine, present, window),
             dlt_pipeline=warehouse.dlt_pipeline(pipeline_name),
             dagster_dlt_translator=translator,
-        ).fetch_row_count()
+        ):
+            rows = result.metadata.get("rows_loaded")  # absent when the window had no rows
+            count = int(rows.value) if rows is not None else 0
+            yield MaterializeResult(asset_key=result.asset_key, metadata={**result.metadata, count_key: count})
     for table in tables:
         key = AssetKey(["raw", table.warehouse_name])
         if table not in present and key in context.selected_asset_keys:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,12 @@ from typing import Any
 import dlt
 import duckdb
 import sqlalchemy as sa
-from dagster import ConfigurableResource
+from dagster import AssetKey, ConfigurableResource
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from sales_assets.dbt_project import dbt_executable, dbt_project
-from sales_assets.settings import Settings, export_for_dbt
+from sales_assets.settings import Settings
 from sales_assets.source.engine import source_engine
 
 
@@ -36,12 +37,30 @@ class Warehouse(ConfigurableResource):
     dlt_dir: str
 
     def dlt_pipeline(self, name: str) -> dlt.Pipeline:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return dlt.pipeline(
             pipeline_name=name,
             destination=dlt.destinations.duckdb(self.path),
             dataset_name="raw",
             pipelines_dir=self.dlt_dir,
         )
+
+    @contextmanager
+    def dbt_env(self) -> Iterator[None]:
+        """Point dbt (profiles.yml reads SALES_WAREHOUSE_PATH) at this warehouse for one invocation.
+
+        dagster-dbt hands the process environment to the dbt subprocess it starts, so the
+        resource, not whatever the environment held, decides which file dbt builds into.
+        """
+        previous = os.environ.get("SALES_WAREHOUSE_PATH")
+        os.environ["SALES_WAREHOUSE_PATH"] = self.path
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("SALES_WAREHOUSE_PATH", None)
+            else:
+                os.environ["SALES_WAREHOUSE_PATH"] = previous
 
     @contextmanager
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -51,10 +70,15 @@ class Warehouse(ConfigurableResource):
         finally:
             conn.close()
 
+    def row_counts(self, keys: Iterable[AssetKey]) -> dict[AssetKey, int]:
+        """Rows in the relations behind asset keys shaped [schema, table]."""
+        with self.connect() as conn:
+            return {
+                key: conn.execute(f'select count(*) from "{key.path[0]}"."{key.path[1]}"').fetchone()[0] for key in keys
+            }
+
 
 def build_resources(settings: Settings) -> dict[str, Any]:
-    export_for_dbt(settings)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "source": SalesSource(url=settings.source_url, directory=str(settings.source_dir)),
         "warehouse": Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir)),

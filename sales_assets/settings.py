@@ -66,12 +66,3 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         partitions_start=start,
         partitions_end=end,
     )
-
-
-def export_for_dbt(settings: Settings) -> None:
-    """dbt reads the warehouse path from its profile's env_var(); hand it the resolved path.
-
-    dagster-dbt passes the process environment to every dbt subprocess, so setting it here is
-    what makes dbt and dlt write to the same file whatever directory dbt runs from.
-    """
-    os.environ["SALES_WAREHOUSE_PATH"] = str(settings.warehouse_path)

@@ -165,11 +165,11 @@ select
     {% if has_returns -%}
     coalesce(customer_returns.units_returned, 0) as units_returned,
     cast(coalesce(customer_returns.returned_value, 0) as decimal(19, 4)) as returned_value,
-    cast(scored.revenue - coalesce(customer_returns.returned_value, 0) as decimal(19, 4)) as lifetime_value,
+    cast(scored.revenue - coalesce(customer_returns.returned_value, 0) as decimal(38, 6)) as lifetime_value,
     {%- else -%}
     cast(null as {{ dbt.type_bigint() }}) as units_returned,
     cast(null as decimal(19, 4)) as returned_value,
-    cast(scored.revenue as decimal(19, 4)) as lifetime_value,
+    cast(scored.revenue as decimal(38, 6)) as lifetime_value,
     {%- endif %}
     scored.days_since_last_order,
     scored.recency_score,

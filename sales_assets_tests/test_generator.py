@@ -1,0 +1,121 @@
+"""The generated source: deterministic, keyed, and with totals consistent as in AdventureWorks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+
+from sales_assets.source import tables as t
+from sales_assets.source.generator import build_rows
+from sales_assets_tests.conftest import END, SMALL, START
+from sales_assets_tests.source_rows import connect, line_money, money
+
+FOUR = Decimal("0.0001")
+
+
+def test_same_seed_same_rows_other_seed_other_rows() -> None:
+    config = replace(SMALL, end=START.replace(day=10))
+    first, again = build_rows(config), build_rows(config)
+    assert first == again
+    other = build_rows(replace(config, seed=config.seed + 1))
+    assert other[t.SALES_ORDER_HEADER] != first[t.SALES_ORDER_HEADER]
+
+
+def test_primary_keys_unique(small_source: Path) -> None:
+    conn = connect(small_source)
+    for table in t.ALL_TABLES:
+        keys = ", ".join(f'"{c}"' for c in table.primary_key)
+        total, distinct = conn.execute(
+            f"select count(*), (select count(*) from (select distinct {keys} from {table.qualified_name})) "
+            f"from {table.qualified_name}"
+        ).fetchone()
+        assert total > 0, table.qualified_name
+        assert total == distinct, f"duplicate keys in {table.qualified_name}"
+
+
+def test_line_and_order_totals_are_exact(small_source: Path) -> None:
+    conn = connect(small_source)
+    line_sums: dict[int, Decimal] = defaultdict(Decimal)
+    for order_id, qty, price, discount, line_total in conn.execute(
+        "select SalesOrderID, OrderQty, UnitPrice, UnitPriceDiscount, LineTotal from Sales.SalesOrderDetail"
+    ):
+        expected = money(price) * (1 - money(discount)) * qty
+        assert line_money(line_total) == expected, f"LineTotal of order {order_id}"
+        line_sums[order_id] += expected
+    headers = conn.execute("select SalesOrderID, SubTotal, TaxAmt, Freight, TotalDue from Sales.SalesOrderHeader")
+    for order_id, subtotal, tax, freight, total_due in headers:
+        assert money(subtotal) == line_sums[order_id].quantize(FOUR, ROUND_HALF_UP), f"SubTotal of {order_id}"
+        assert money(total_due) == money(subtotal) + money(tax) + money(freight), f"TotalDue of {order_id}"
+        assert money(tax) > 0 and money(freight) > 0
+
+
+def test_shape_follows_adventureworks(small_source: Path) -> None:
+    conn = connect(small_source)
+    lines_per_order = dict(
+        conn.execute(
+            "select h.OnlineOrderFlag, max(n) from Sales.SalesOrderHeader h join "
+            "(select SalesOrderID, count(*) n from Sales.SalesOrderDetail group by 1) d using (SalesOrderID) group by 1"
+        ).fetchall()
+    )
+    assert lines_per_order[1] <= 8 and lines_per_order[0] <= 72
+    # Online orders come from individuals, reseller orders from store contacts.
+    kinds = dict(
+        conn.execute(
+            "select h.OnlineOrderFlag, group_concat(distinct "
+            "case when c.PersonID is not null and c.StoreID is not null then 'contact' "
+            "when c.StoreID is not null then 'store' else 'individual' end) "
+            "from Sales.SalesOrderHeader h join Sales.Customer c using (CustomerID) group by 1"
+        ).fetchall()
+    )
+    assert kinds == {1: "individual", 0: "contact"}
+    first, last = conn.execute("select min(OrderDate), max(OrderDate) from Sales.SalesOrderHeader").fetchone()
+    assert first >= f"{START} 00:00:00" and last < f"{END} 00:00:00"
+    assert conn.execute("select count(*) from Sales.SalesOrderDetail where UnitPriceDiscount > 0").fetchone()[0] > 0
+
+
+def test_returns_reference_real_lines(small_source: Path) -> None:
+    conn = connect(small_source)
+    bad = conn.execute(
+        "select r.SalesReturnID from Sales.SalesReturn r left join Sales.SalesOrderDetail d "
+        "using (SalesOrderID, SalesOrderDetailID) left join Sales.SalesOrderHeader h using (SalesOrderID) "
+        "where d.SalesOrderID is null or r.ReturnQty < 1 or r.ReturnQty > d.OrderQty "
+        f"or r.ReturnDate <= h.OrderDate or r.ReturnDate >= '{END}'"
+    ).fetchall()
+    assert bad == []
+    returned, lines = conn.execute(
+        "select (select count(*) from Sales.SalesReturn), (select count(*) from Sales.SalesOrderDetail)"
+    ).fetchone()
+    assert 0 < returned < lines * 0.2
+
+
+def test_no_returns_option_omits_the_table(source_without_returns: Path) -> None:
+    conn = connect(source_without_returns)
+    names = {row[0] for row in conn.execute("select name from Sales.sqlite_master where type = 'table'")}
+    assert "SalesReturn" not in names and "SalesOrderHeader" in names
+
+
+@pytest.mark.parametrize("args", [["--scale", "0.05", "--start", "2014-01-01", "--end", "2014-01-08"]])
+def test_cli_generates_and_reports(tmp_path: Path, args: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "sales_assets.source", "generate", "--out", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "Sales.SalesOrderHeader" in out
+    assert {p.name for p in tmp_path.glob("*.sqlite")} == {"Sales.sqlite", "Production.sqlite", "Person.sqlite"}
+
+
+def test_cli_rejects_bad_arguments(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sales_assets.source", "generate", "--out", str(tmp_path), "--end", "2010-01-01"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "--end" in result.stderr
