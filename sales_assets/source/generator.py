@@ -11,6 +11,7 @@ SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freig
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import random
 import sqlite3
@@ -27,7 +28,7 @@ from sales_assets.source.engine import schema_file
 FIRST_ORDER_ID = 43659  # AdventureWorks' first SalesOrderID
 FIRST_INDIVIDUAL_ID = 11000
 MONEY = 10_000  # money has four decimals
-# Real yearly order counts per day (SCHEMA.md, "Shape"); after mid-2014 volume grows 3% a year.
+# Real orders per day by year (SCHEMA.md, "Shape"); after the sample ends, its mid-2014 rate.
 _DAILY_RATE = {2011: 1607 / 215, 2012: 3915 / 366, 2013: 14182 / 365}
 _RATE_2014 = 11761 / 181
 _ONLINE_LINES = [(1, 45), (2, 25), (3, 14), (4, 8), (5, 4), (6, 2), (7, 1), (8, 1)]
@@ -68,9 +69,7 @@ def _money(units: int) -> float:
 def daily_rate(d: date) -> float:
     if d.year in _DAILY_RATE:
         return _DAILY_RATE[d.year]
-    if d < date(2014, 7, 1):
-        return _RATE_2014
-    return _RATE_2014 * 1.03 ** ((d - date(2014, 7, 1)).days / 365.25)
+    return _RATE_2014
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -446,26 +445,40 @@ def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:
 
 
 def write_source(rows: dict[t.SourceTable, list[tuple]], out_dir: Path) -> None:
-    """Write the SQLite files atomically: a half-written source is never left in place."""
+    """Write the SQLite files atomically: a half-written source is never left in place.
+
+    Each schema's file is written by its own forked process (they are independent files, and
+    forking shares the rows without copying them), then all three are moved into place.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".generating-") as tmp:
-        for schema in t.SCHEMAS:
-            path = schema_file(Path(tmp), schema)
-            conn = sqlite3.connect(path)
-            conn.execute("PRAGMA journal_mode=OFF")
-            conn.execute("PRAGMA synchronous=OFF")
-            for table in t.ALL_TABLES:
-                if table.schema != schema or table not in rows:
-                    continue
-                create_table(conn, table)
-                marks = ", ".join("?" * len(table.columns))
-                conn.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table])
-                create_indexes(conn, table)
-            conn.commit()
-            conn.close()
+        fork = multiprocessing.get_context("fork")
+        workers = [fork.Process(target=_write_schema, args=(rows, Path(tmp), s)) for s in t.SCHEMAS[1:]]
+        for worker in workers:
+            worker.start()
+        _write_schema(rows, Path(tmp), t.SCHEMAS[0])
+        for worker in workers:
+            worker.join()
+            if worker.exitcode != 0:
+                raise RuntimeError(f"writing the source failed in {worker.name} (exit code {worker.exitcode})")
         for schema in t.SCHEMAS:
             os.replace(schema_file(Path(tmp), schema), schema_file(out_dir, schema))
+
+
+def _write_schema(rows: dict[t.SourceTable, list[tuple]], directory: Path, schema: str) -> None:
+    conn = sqlite3.connect(schema_file(directory, schema))
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    for table in t.ALL_TABLES:
+        if table.schema != schema or table not in rows:
+            continue
+        create_table(conn, table)
+        marks = ", ".join("?" * len(table.columns))
+        conn.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table])
+        create_indexes(conn, table)
+    conn.commit()
+    conn.close()
 
 
 def create_table(conn: sqlite3.Connection, table: t.SourceTable) -> None:
