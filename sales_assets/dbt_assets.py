@@ -1,10 +1,11 @@
 """Transform assets: every dbt model is an asset, dbt tests are asset checks.
 
-Three selections because the models run three ways:
-- staging views, unpartitioned (a view costs nothing to recreate);
-- incremental models (`fact_sales`), partitioned by order date: each run builds exactly its window
-  with `--vars '{min_date, max_date}'`, and a backfill of any range is one run and one `dbt build`;
-- whole-history analytics tables, unpartitioned, rebuilt from `fact_sales`.
+Three selections, one per folder, because the models run three ways:
+- `models/staging`: views, unpartitioned (a view costs nothing to recreate);
+- `models/analytics/facts`: incremental models (`fact_sales`), partitioned by order date: each run
+  builds exactly its window with `--vars '{min_date, max_date}'`, and a backfill of any range is
+  one run and one `dbt build`;
+- `models/analytics/marts`: whole-history tables, unpartitioned, rebuilt from `fact_sales`.
 """
 
 import json
@@ -19,9 +20,9 @@ from sales_assets.partitions import naive_window
 from sales_assets.resources import Warehouse
 from sales_assets.translators import SalesDbtTranslator
 
-INCREMENTAL = "config.materialized:incremental"
 STAGING = "path:models/staging"
-ANALYTICS = "path:models/analytics"
+FACTS = "path:models/analytics/facts"  # incremental, partitioned by order date
+MARTS = "path:models/analytics/marts"  # whole-history tables
 
 _translator = SalesDbtTranslator()
 
@@ -31,15 +32,17 @@ def window_vars(context: AssetExecutionContext) -> dict[str, str]:
     return {"min_date": start.date().isoformat(), "max_date": end.date().isoformat()}
 
 
-def dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, *args: str) -> Iterator[Any]:
+def dbt_build(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, indirect: str, *args: str
+) -> Iterator[Any]:
     """`dbt build` of this asset's selection, into the warehouse resource's file.
 
-    Tests run only when all their parents are built by this invocation or before it
-    (`buildable`): a relationship test from fact_sales to a staging model runs with fact_sales,
-    not with the staging views, where fact_sales may not exist yet. When Dagster runs a subset it
-    picks the tests itself.
+    `indirect` is dbt's indirect test selection, chosen so that every test runs in the step that
+    owns its asset check: a relationship test from fact_sales to a staging model runs with
+    fact_sales (`eager`), never with the staging views (`cautious`: fact_sales may not exist yet)
+    nor with the marts (`cautious`). When Dagster runs a subset, it selects the tests itself.
     """
-    selection = [] if context.is_subset else ["--indirect-selection", "buildable"]
+    selection = [] if context.is_subset else ["--indirect-selection", indirect]
     with warehouse.dbt_env():
         events = list(dbt.cli(["build", *selection, *args], context=context).stream())
     # Counted once dbt has exited: the DuckDB file has one writer, and dbt holds it until then.
@@ -64,12 +67,12 @@ def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         dagster_dbt_translator=_translator,
     )
     def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
-        yield from dbt_build(context, dbt, warehouse)
+        yield from dbt_build(context, dbt, warehouse, "cautious")
 
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
-        select=INCREMENTAL,
+        select=FACTS,
         name="dbt_partitioned",
         dagster_dbt_translator=_translator,
         partitions_def=partitions_def,
@@ -78,17 +81,16 @@ def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
     def dbt_partitioned(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
         dbt_vars = window_vars(context)
         context.log.info(f"dbt build for window {dbt_vars}")
-        yield from dbt_build(context, dbt, warehouse, "--vars", json.dumps(dbt_vars))
+        yield from dbt_build(context, dbt, warehouse, "eager", "--vars", json.dumps(dbt_vars))
 
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
-        select=ANALYTICS,
-        exclude=INCREMENTAL,
+        select=MARTS,
         name="dbt_analytics",
         dagster_dbt_translator=_translator,
     )
     def dbt_analytics(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
-        yield from dbt_build(context, dbt, warehouse)
+        yield from dbt_build(context, dbt, warehouse, "cautious")
 
     return [dbt_staging, dbt_partitioned, dbt_analytics]

@@ -16,6 +16,12 @@ def test_missing_returns_table_gives_null_return_metrics(source_without_returns:
         "the returns asset records that the source has no such table"
     )
 
+    # Every dbt test ran once, as the asset check of the step that owns it, and passed.
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.asset_check_key for e in evaluations} == set(pipeline.defs.resolve_asset_graph().asset_check_keys)
+    assert len(evaluations) == len({e.asset_check_key for e in evaluations})
+    assert [e.asset_check_key for e in evaluations if not e.passed] == []
+
     # Sales are still there...
     ((lines, units),) = pipeline.query("select count(*), sum(units_sold) from analytics.product_demand")
     assert lines > 0 and units > 0

@@ -121,16 +121,26 @@ as_of as (
 
 ),
 
-scored as (
+recency as (
 
     select
         customer_orders.*,
-        {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order,
+        {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order
+
+    from customer_orders
+    cross join as_of
+
+),
+
+scored as (
+
+    select
+        *,
         case
-            when {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} <= 90 then 5
-            when {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} <= 180 then 4
-            when {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} <= 365 then 3
-            when {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} <= 730 then 2
+            when days_since_last_order <= 90 then 5
+            when days_since_last_order <= 180 then 4
+            when days_since_last_order <= 365 then 3
+            when days_since_last_order <= 730 then 2
             else 1
         end as recency_score,
         case
@@ -140,10 +150,9 @@ scored as (
             when order_count = 2 then 2
             else 1
         end as frequency_score,
-        ntile(5) over (order by revenue, customer_orders.customer_id) as monetary_score
+        ntile(5) over (order by revenue, customer_id) as monetary_score
 
-    from customer_orders
-    cross join as_of
+    from recency
 
 )
 
