@@ -39,6 +39,12 @@ def test_primary_keys_unique(small_source: Path) -> None:
         assert total == distinct, f"duplicate keys in {table.qualified_name}"
 
 
+def test_product_names_are_unique_as_in_adventureworks(small_source: Path) -> None:
+    conn = connect(small_source)
+    names, distinct = conn.execute("select count(Name), count(distinct Name) from Production.Product").fetchone()
+    assert names == distinct == 504
+
+
 def test_line_and_order_totals_are_exact(small_source: Path) -> None:
     conn = connect(small_source)
     line_sums: dict[int, Decimal] = defaultdict(Decimal)

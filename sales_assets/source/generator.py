@@ -130,14 +130,16 @@ class _Generator:
         for sub_idx, ((name, cat, (lo, hi), w_on, w_re, ret), count) in enumerate(
             zip(ref.SUBCATEGORIES, ref.PRODUCTS_PER_SUBCATEGORY, strict=True)
         ):
-            sizes = ref.SIZES_BIKE if cat in (1, 2) and "Frame" in name or cat == 1 else ref.SIZES_CLOTHING
+            sized = cat in (1, 3) or "Frame" in name  # bikes, frames and clothing come in sizes
+            sizes = ref.SIZES_CLOTHING if cat == 3 else ref.SIZES_BIKE
             zipf = [1 / (rank + 1) ** 1.1 for rank in range(count)]
             rng.shuffle(zipf)
             total = sum(zipf)
             for i in range(count):
                 color = rng.choice(ref.COLORS)
-                size = sizes[i % len(sizes)] if cat in (1, 3) or "Frame" in name else None
-                prod_name = f"{name.rstrip('s')} {100 * (1 + i // len(sizes))}"
+                size = sizes[i % len(sizes)] if sized else None
+                # A model comes in every size; names are unique, as Product.Name is.
+                prod_name = f"{name.rstrip('s')} {100 * (1 + (i // len(sizes) if sized else i))}"
                 prod_name += f" {color or 'Natural'}" + (f", {size}" if size else "")
                 price = rng.randint(lo * 100, hi * 100) * 100 if hi > lo else lo * MONEY - 100
                 discontinued = rng.random() < 0.1  # some finished goods never sell
