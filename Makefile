@@ -14,6 +14,9 @@ include .env
 export
 endif
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster
+# The same warehouse path when dbt parses here and when Dagster runs it, so runs can reuse the
+# partial parse (dbt re-parses everything when its profile renders differently).
+export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # A backfill records one event per partition per asset: hand them to storage in batches, and plan
 # each asset's partition range as one event (Dagster's own switches; see README, "Backfills").
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000

@@ -9,13 +9,14 @@ Three selections, one per folder, because the models run three ways:
 """
 
 import json
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from sales_assets.dbt_project import dbt_project
+from sales_assets.dbt_project import dbt_project, manifest_is_stale
 from sales_assets.partitions import naive_window
 from sales_assets.resources import Warehouse
 from sales_assets.translators import SalesDbtTranslator
@@ -59,6 +60,13 @@ def dbt_build(
 
 
 def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+    if manifest_is_stale():
+        warnings.warn(
+            f"{dbt_project.manifest_path} is older than the dbt project's files: "
+            "run `make install` (or `cd dbt_project && dbt parse`) so assets match the models",
+            stacklevel=2,
+        )
+
     @dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,

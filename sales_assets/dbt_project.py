@@ -18,3 +18,21 @@ def dbt_executable() -> str:
     """The dbt installed beside this interpreter, so a venv works without being on PATH."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def manifest_is_stale() -> bool:
+    """True when a dbt file changed after the manifest was built (`make` rebuilds it).
+
+    A stale manifest makes Dagster's assets and checks disagree with what dbt runs, which fails
+    runs on the first unknown test; saying so at load time names the fix.
+    """
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = (
+        path
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.suffix in {".sql", ".yml"} and not {"target", "logs"} & set(path.relative_to(DBT_PROJECT_DIR).parts)
+    )
+    return any(path.stat().st_mtime > built for path in sources)
