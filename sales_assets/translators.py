@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetKey, AssetSpec
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
+from sales_assets.freshness import DAILY_FRESHNESS
 from sales_assets.source.tables import ALL_TABLES
 
 _TABLES = {table.warehouse_name: table for table in ALL_TABLES}
@@ -37,12 +38,19 @@ class SalesDltTranslator(DagsterDltTranslator):
             kinds={"dlt", self.source_kind, self.warehouse_kind},
             owners=[OWNER],
             tags={"layer": "raw", "domain": "sales"},
+            freshness_policy=DAILY_FRESHNESS,
         ).merge_attributes(metadata={"dagster/table_name": f"raw.{table.warehouse_name}"})
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):
     def __init__(self) -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("model."):
+            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+        return spec
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

@@ -13,6 +13,7 @@ from dagster import AssetKey, BackfillPolicy
 
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
+from sales_assets.freshness import DAILY_FRESHNESS
 from sales_assets.schedules import SALES_JOB
 from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
@@ -74,6 +75,12 @@ def test_kinds_descriptions_and_column_docs(defs) -> None:
     assert "allocated" in (fact.description or "").lower()
     columns = {c.name: c.description for c in fact.metadata["dagster/column_schema"].columns}
     assert columns["total_due"] and columns["line_total"]
+
+
+def test_every_asset_has_the_daily_freshness_policy(defs) -> None:
+    specs = list(defs.resolve_all_asset_specs())
+    assert len(specs) == 35
+    assert {spec.key: spec.freshness_policy for spec in specs} == {spec.key: DAILY_FRESHNESS for spec in specs}
 
 
 def test_order_assets_are_partitioned_daily_with_single_run_backfills(defs) -> None:
