@@ -9,6 +9,7 @@ from datetime import date
 
 from sales_assets.settings import load_settings
 from sales_assets.source.generator import GeneratorConfig, generate
+from sales_assets.source.simulator import simulate
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +32,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="omit Sales.SalesReturn, as in the real AdventureWorks",
     )
+    sim = commands.add_parser("simulate", help="add today's orders and late changes to the embedded source")
+    sim.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
+    sim.add_argument("--orders", type=int, default=50, help="new orders dated today")
+    sim.add_argument("--changes", type=int, default=5, help="older orders to change (ship, quantity, return)")
+    sim.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
+
+    if args.command == "simulate":
+        if settings.source_url:
+            parser.error("simulate writes the embedded source only; unset SALES_SOURCE_URL")
+        report = simulate(args.dir, orders=args.orders, changes=args.changes, seed=args.seed)
+        print(
+            f"Added {len(report.new_orders)} orders for today, changed {len(report.changed_orders)} older orders "
+            f"({len(report.new_returns)} returns); order dates touched: {', '.join(sorted(report.order_dates_touched))}"
+        )
+        return 0
 
     if args.scale <= 0:
         parser.error("--scale must be positive")

@@ -1,0 +1,77 @@
+"""The simulator writes like the order-taking system: today's orders and late changes, exact totals."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sales_assets.source.simulator import simulate
+from sales_assets_tests.source_rows import connect, line_money, money
+
+NOW = datetime(2013, 2, 1, 9, 30, 0)  # the morning after the small source's last day
+
+
+@pytest.fixture
+def live_source(small_source: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "live"
+    shutil.copytree(small_source, copy)
+    return copy
+
+
+def assert_totals_exact(source: Path, order_ids: list[int]) -> None:
+    conn = connect(source)
+    for order_id in order_ids:
+        lines = conn.execute(
+            "select OrderQty, UnitPrice, UnitPriceDiscount, LineTotal from Sales.SalesOrderDetail "
+            "where SalesOrderID = ?",
+            (order_id,),
+        ).fetchall()
+        assert lines, order_id
+        for qty, price, discount, line_total in lines:
+            assert line_money(line_total) == money(price) * (1 - money(discount)) * qty
+        subtotal, tax, freight, total = conn.execute(
+            "select SubTotal, TaxAmt, Freight, TotalDue from Sales.SalesOrderHeader where SalesOrderID = ?", (order_id,)
+        ).fetchone()
+        assert money(subtotal) == sum(line_money(lt) for *_, lt in lines).quantize(money(0.0001))
+        assert money(total) == money(subtotal) + money(tax) + money(freight)
+
+
+def test_new_orders_for_today_and_late_changes_bump_modified_date(live_source: Path) -> None:
+    conn = connect(live_source)
+    (before_max,) = conn.execute("select max(SalesOrderID) from Sales.SalesOrderHeader").fetchone()
+
+    report = simulate(live_source, orders=20, changes=6, seed=3, now=NOW)
+
+    assert len(report.new_orders) == 20 and min(report.new_orders) == before_max + 1
+    rows = (
+        connect(live_source)
+        .execute(
+            "select SalesOrderID, OrderDate, ModifiedDate from Sales.SalesOrderHeader where ModifiedDate = ?",
+            (str(NOW),),
+        )
+        .fetchall()
+    )
+    touched = {order_id for order_id, *_ in rows}
+    assert set(report.new_orders) | set(report.changed_orders) == touched
+    new_dates = {order_date for order_id, order_date, _ in rows if order_id in report.new_orders}
+    assert new_dates == {"2013-02-01 00:00:00"}
+    # Late changes reach back into older partitions, which the sensor must find.
+    assert {d for d in report.order_dates_touched if d < "2013-02-01"}
+    assert_totals_exact(live_source, report.new_orders + report.changed_orders)
+
+
+def test_simulation_is_deterministic_for_a_seed(small_source: Path, tmp_path: Path) -> None:
+    reports = []
+    for name in ("a", "b"):
+        copy = tmp_path / name
+        shutil.copytree(small_source, copy)
+        reports.append(simulate(copy, orders=5, changes=3, seed=11, now=NOW))
+    assert reports[0] == reports[1]
+
+
+def test_simulate_refuses_a_missing_source(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="Sales.sqlite"):
+        simulate(tmp_path, orders=1, changes=0)
