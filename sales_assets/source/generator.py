@@ -11,11 +11,7 @@ SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freig
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import random
-import sqlite3
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -23,7 +19,7 @@ from pathlib import Path
 
 from sales_assets.source import reference_data as ref
 from sales_assets.source import tables as t
-from sales_assets.source.engine import schema_file
+from sales_assets.source.writer import write_source
 
 FIRST_ORDER_ID = 43659  # AdventureWorks' first SalesOrderID
 FIRST_INDIVIDUAL_ID = 11000
@@ -143,36 +139,12 @@ class _Generator:
                 prod_name += f" {color or 'Natural'}" + (f", {size}" if size else "")
                 price = rng.randint(lo * 100, hi * 100) * 100 if hi > lo else lo * MONEY - 100
                 discontinued = rng.random() < 0.1  # some finished goods never sell
-                self.rows.add(
-                    t.PRODUCT,
-                    (
-                        pid,
-                        prod_name,
-                        f"{name[:2].upper()}-{pid:04d}",
-                        cat in (1, 2),
-                        True,
-                        color,
-                        100,
-                        75,
-                        _money(price * 55 // 100),
-                        _money(price),
-                        size,
-                        "CM " if size and cat == 1 else None,
-                        "LB " if cat == 1 else None,
-                        round(rng.uniform(15, 30), 2) if cat == 1 else None,
-                        4 if cat == 1 else 0,
-                        "M " if "Mountain" in name else "R ",
-                        None,
-                        None,
-                        sub_idx + 1,
-                        1 + sub_idx * 3 + i % 3,
-                        _ts(self.cfg.start),
-                        None,
-                        None,
-                        self.guid(),
-                        self.stamp,
-                    ),
-                )
+                self.rows.add(t.PRODUCT, (pid, prod_name, f"{name[:2].upper()}-{pid:04d}", cat in (1, 2), True,
+                    color, 100, 75, _money(price * 55 // 100), _money(price), size,
+                    "CM " if size and cat == 1 else None, "LB " if cat == 1 else None,
+                    round(rng.uniform(15, 30), 2) if cat == 1 else None, 4 if cat == 1 else 0,
+                    "M " if "Mountain" in name else "R ", None, None, sub_idx + 1, 1 + sub_idx * 3 + i % 3,
+                    _ts(self.cfg.start), None, None, self.guid(), self.stamp))  # fmt: skip
                 share = 0.0 if discontinued else zipf[i] / total
                 self.catalog.append((pid, price, sub_idx))
                 online_w.append(w_on * share)
@@ -180,36 +152,9 @@ class _Generator:
                 self.return_rate[pid] = 0.025 * ret * rng.uniform(0.5, 1.5)
                 pid += 1
         for i in range(ref.PART_PRODUCTS):
-            self.rows.add(
-                t.PRODUCT,
-                (
-                    pid,
-                    f"Part {i + 1:03d}",
-                    f"PT-{pid:04d}",
-                    True,
-                    False,
-                    None,
-                    500,
-                    375,
-                    0.0,
-                    0.0,
-                    None,
-                    None,
-                    None,
-                    None,
-                    1,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    _ts(self.cfg.start),
-                    None,
-                    None,
-                    self.guid(),
-                    self.stamp,
-                ),
-            )
+            self.rows.add(t.PRODUCT, (pid, f"Part {i + 1:03d}", f"PT-{pid:04d}", True, False, None, 500, 375,
+                0.0, 0.0, None, None, None, None, 1, None, None, None, None, None, _ts(self.cfg.start), None,
+                None, self.guid(), self.stamp))  # fmt: skip
             pid += 1
         self.online_cum = list(accumulate(online_w))
         self.reseller_cum = list(accumulate(reseller_w))
@@ -219,22 +164,8 @@ class _Generator:
         self.promotions: dict[int, list[tuple[int, int]]] = {}
         subcat_index = {name: i for i, (name, *_) in enumerate(ref.SUBCATEGORIES)}
         for oid, desc, pct, typ, cat, min_q, max_q, subcat in ref.SPECIAL_OFFERS:
-            self.rows.add(
-                t.SPECIAL_OFFER,
-                (
-                    oid,
-                    desc,
-                    pct / 100,
-                    typ,
-                    cat,
-                    _ts(self.cfg.start),
-                    end,
-                    min_q,
-                    max_q,
-                    self.guid(),
-                    self.stamp,
-                ),
-            )
+            self.rows.add(t.SPECIAL_OFFER, (oid, desc, pct / 100, typ, cat, _ts(self.cfg.start), end, min_q,
+                max_q, self.guid(), self.stamp))  # fmt: skip
             if subcat:
                 self.promotions.setdefault(subcat_index[subcat], []).append((oid, pct))
         self.volume_bands = [(o[5], o[6] or 10**6, o[0], o[2]) for o in ref.SPECIAL_OFFERS if o[3] == "Volume Discount"]
@@ -244,40 +175,16 @@ class _Generator:
         rng = self.rng
         state_id, territory, cities = self.states[rng.choices(range(len(self.states)), cum_weights=self.state_cum)[0]]
         self.address_id += 1
-        self.rows.add(
-            t.ADDRESS,
-            (
-                self.address_id,
-                f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}",
-                None,
-                rng.choice(cities),
-                state_id,
-                f"{rng.randint(10000, 99999)}",
-                self.guid(),
-                self.stamp,
-            ),
-        )
+        self.rows.add(t.ADDRESS, (self.address_id, f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}", None,
+            rng.choice(cities), state_id, f"{rng.randint(10000, 99999)}", self.guid(), self.stamp))  # fmt: skip
         return self.address_id, territory
 
     def person(self, person_type: str) -> int:
         rng = self.rng
         self.entity_id += 1
-        self.rows.add(
-            t.PERSON,
-            (
-                self.entity_id,
-                person_type,
-                False,
-                None,
-                rng.choice(ref.FIRST_NAMES),
-                rng.choice("ABCDEHJLMRST") + "." if rng.random() < 0.5 else None,
-                rng.choice(ref.LAST_NAMES),
-                None,
-                rng.randint(0, 2),
-                self.guid(),
-                self.stamp,
-            ),
-        )
+        self.rows.add(t.PERSON, (self.entity_id, person_type, False, None, rng.choice(ref.FIRST_NAMES),
+            rng.choice("ABCDEHJLMRST") + "." if rng.random() < 0.5 else None, rng.choice(ref.LAST_NAMES), None,
+            rng.randint(0, 2), self.guid(), self.stamp))  # fmt: skip
         return self.entity_id
 
     def customer(self, customer_id: int, person: int | None, store: int | None, territory: int, when: str) -> None:
@@ -366,70 +273,25 @@ class _Generator:
                         offer, pct = rng.choice(self.promotions[sub_idx])
                     line_total = unit * (100 - pct) * qty  # ten-thousandths x hundredths
                     line_sum += line_total
-                    detail_rows.append(
-                        (
-                            order_id,
-                            detail_id,
-                            tracking,
-                            qty,
-                            pid,
-                            offer,
-                            _money(unit),
-                            pct / 100,
-                            line_total / 1_000_000,
-                            self.guid(),
-                            order_ts,
-                        )
-                    )
+                    detail_rows.append((order_id, detail_id, tracking, qty, pid, offer, _money(unit), pct / 100,
+                        line_total / 1_000_000, self.guid(), order_ts))  # fmt: skip
                     if cfg.returns and rng.random() < self.return_rate[pid]:
                         returned = day + timedelta(days=rng.randint(3, 45))
                         if returned < cfg.end:
-                            return_rows.append(
-                                (
-                                    return_id,
-                                    order_id,
-                                    detail_id,
-                                    _ts(returned),
-                                    rng.randint(1, qty),
-                                    rng.choice(ref.RETURN_REASONS),
-                                    _ts(returned),
-                                )
-                            )
+                            return_rows.append((return_id, order_id, detail_id, _ts(returned),
+                                rng.randint(1, qty), rng.choice(ref.RETURN_REASONS), _ts(returned)))  # fmt: skip
                             return_id += 1
                     detail_id += 1
                 subtotal = (line_sum + 50) // 100  # round half up to money
                 tax = (subtotal * tax_bp + 5_000) // 10_000
                 freight = (subtotal * 250 + 5_000) // 10_000
-                header_rows.append(
-                    (
-                        order_id,
-                        8,
-                        order_ts,
-                        due_ts,
-                        ship_ts,
-                        5 if shipped else 1,
-                        is_online,
-                        f"SO{order_id}",
-                        None if is_online else f"PO{rng.randint(10**9, 10**10 - 1)}",
-                        f"10-4020-{customer:06d}",
-                        customer,
-                        None if is_online else rng.randint(274, 290),
-                        territory,
-                        address,
-                        address,
-                        1 if is_online else 5,
-                        rng.randint(1, 19237) if is_online else None,
-                        f"{rng.randint(100000, 999999)}Vi{rng.randint(10000, 99999)}" if is_online else None,
-                        None,
-                        _money(subtotal),
-                        _money(tax),
-                        _money(freight),
-                        _money(subtotal + tax + freight),
-                        None,
-                        self.guid(),
-                        header_modified,
-                    )
-                )
+                header_rows.append((order_id, 8, order_ts, due_ts, ship_ts, 5 if shipped else 1, is_online,
+                    f"SO{order_id}", None if is_online else f"PO{rng.randint(10**9, 10**10 - 1)}",
+                    f"10-4020-{customer:06d}", customer, None if is_online else rng.randint(274, 290), territory,
+                    address, address, 1 if is_online else 5, rng.randint(1, 19237) if is_online else None,
+                    f"{rng.randint(100000, 999999)}Vi{rng.randint(10000, 99999)}" if is_online else None, None,
+                    _money(subtotal), _money(tax), _money(freight), _money(subtotal + tax + freight), None,
+                    self.guid(), header_modified))  # fmt: skip
                 order_id += 1
             day += timedelta(days=1)
 
@@ -444,53 +306,6 @@ def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:
     if not config.returns:
         rows.pop(t.SALES_RETURN, None)
     return rows
-
-
-def write_source(rows: dict[t.SourceTable, list[tuple]], out_dir: Path) -> None:
-    """Write the SQLite files atomically: a half-written source is never left in place.
-
-    Each schema's file is written by its own forked process (they are independent files, and
-    forking shares the rows without copying them), then all three are moved into place.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".generating-") as tmp:
-        fork = multiprocessing.get_context("fork")
-        workers = [fork.Process(target=_write_schema, args=(rows, Path(tmp), s)) for s in t.SCHEMAS[1:]]
-        for worker in workers:
-            worker.start()
-        _write_schema(rows, Path(tmp), t.SCHEMAS[0])
-        for worker in workers:
-            worker.join()
-            if worker.exitcode != 0:
-                raise RuntimeError(f"writing the source failed in {worker.name} (exit code {worker.exitcode})")
-        for schema in t.SCHEMAS:
-            os.replace(schema_file(Path(tmp), schema), schema_file(out_dir, schema))
-
-
-def _write_schema(rows: dict[t.SourceTable, list[tuple]], directory: Path, schema: str) -> None:
-    conn = sqlite3.connect(schema_file(directory, schema))
-    conn.execute("PRAGMA journal_mode=OFF")
-    conn.execute("PRAGMA synchronous=OFF")
-    for table in t.ALL_TABLES:
-        if table.schema != schema or table not in rows:
-            continue
-        create_table(conn, table)
-        marks = ", ".join("?" * len(table.columns))
-        conn.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table])
-        create_indexes(conn, table)
-    conn.commit()
-    conn.close()
-
-
-def create_table(conn: sqlite3.Connection, table: t.SourceTable) -> None:
-    conn.execute(table.ddl())
-
-
-def create_indexes(conn: sqlite3.Connection, table: t.SourceTable) -> None:
-    for cols in table.indexes:
-        name = f"IX_{table.name}_{'_'.join(cols)}"
-        conn.execute(f'CREATE INDEX "{name}" ON "{table.name}" (' + ", ".join(f'"{c}"' for c in cols) + ")")
 
 
 def generate(out_dir: Path, config: GeneratorConfig) -> dict[str, int]:
