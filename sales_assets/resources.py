@@ -70,6 +70,16 @@ class Warehouse(ConfigurableResource):
         finally:
             conn.close()
 
+    def relations(self) -> list[AssetKey]:
+        """The warehouse's tables and views as [schema, name], raw then staging then analytics."""
+        with self.connect() as conn:
+            rows = conn.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema in ('raw', 'staging', 'analytics') and table_name not like '\\_dlt%' escape '\\' "
+                "order by case table_schema when 'raw' then 1 when 'staging' then 2 else 3 end, table_name"
+            ).fetchall()
+        return [AssetKey([schema, name]) for schema, name in rows]
+
     def row_counts(self, keys: Iterable[AssetKey]) -> dict[AssetKey, int]:
         """Rows in the relations behind asset keys shaped [schema, table]."""
         with self.connect() as conn:

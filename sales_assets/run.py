@@ -17,6 +17,7 @@ from pathlib import Path
 from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from sales_assets.resources import Warehouse
 from sales_assets.settings import Settings, load_settings
 from sales_assets.source.engine import schema_file
 from sales_assets.source.generator import GeneratorConfig, generate
@@ -31,22 +32,6 @@ def ensure_source(settings: Settings) -> None:
     began = time.perf_counter()
     counts = generate(settings.source_dir, GeneratorConfig(start=settings.partitions_start, end=end))
     print(f"  {sum(counts.values()):,} rows in {time.perf_counter() - began:.1f}s")
-
-
-def warehouse_summary(settings: Settings) -> list[tuple[str, int]]:
-    import duckdb
-
-    # Not read_only: dlt may still hold a (read-write) connection to the file in this process.
-    with duckdb.connect(str(settings.warehouse_path)) as conn:
-        relations = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('raw', 'staging', 'analytics') and table_name not like '\\_dlt%' escape '\\' "
-            "order by case table_schema when 'raw' then 1 when 'staging' then 2 else 3 end, table_name"
-        ).fetchall()
-        return [
-            (f"{schema}.{name}", conn.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0])
-            for schema, name in relations
-        ]
 
 
 def ensure_instance(settings: Settings) -> None:
@@ -86,8 +71,9 @@ def main() -> int:
     print(f"\nRun {result.run_id} succeeded in {elapsed:.0f}s")
     print(f"Partitions: {len(keys):,} ({keys[0]} .. {keys[-1]})")
     print(f"Warehouse:  {settings.warehouse_path}")
-    for relation, rows in warehouse_summary(settings):
-        print(f"  {relation:<40} {rows:>12,}")
+    warehouse = Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir))
+    for relation, rows in warehouse.row_counts(warehouse.relations()).items():
+        print(f"  {'.'.join(relation.path):<40} {rows:>12,}")
     return 0
 
 
