@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -39,16 +40,6 @@ class GeneratorConfig:
     start: date = date(2011, 5, 31)
     end: date = field(default_factory=date.today)  # exclusive: the default stops at yesterday
     returns: bool = True
-
-
-@dataclass
-class _Rows:
-    """Rows per table, keyed by the table's SourceTable."""
-
-    by_table: dict[t.SourceTable, list[tuple]] = field(default_factory=dict)
-
-    def add(self, table: t.SourceTable, row: tuple) -> None:
-        self.by_table.setdefault(table, []).append(row)
 
 
 def _ts(d: date) -> str:
@@ -84,7 +75,7 @@ class _Generator:
     def __init__(self, config: GeneratorConfig) -> None:
         self.cfg = config
         self.rng = random.Random(config.seed)
-        self.rows = _Rows()
+        self.rows: dict[t.SourceTable, list[tuple]] = defaultdict(list)
         self.entity_id = 0
         self.address_id = 0
         self.stamp = _ts(config.start)
@@ -99,19 +90,21 @@ class _Generator:
     # -- reference data -------------------------------------------------------------------
     def reference(self) -> None:
         for code, name in ref.COUNTRY_REGIONS:
-            self.rows.add(t.COUNTRY_REGION, (code, name, self.stamp))
+            self.rows[t.COUNTRY_REGION].append((code, name, self.stamp))
         for tid, name, country, group, _ in ref.TERRITORIES:
-            self.rows.add(t.SALES_TERRITORY, (tid, name, country, group, 0.0, 0.0, 0.0, 0.0, self.guid(), self.stamp))
+            self.rows[t.SALES_TERRITORY].append(
+                (tid, name, country, group, 0.0, 0.0, 0.0, 0.0, self.guid(), self.stamp)
+            )
         self.tax_by_territory = {tid: tax for tid, *_, tax in ref.TERRITORIES}
         self.states: list[tuple[int, int, tuple[str, ...]]] = []
         for i, (code, country, name, tid, _, cities) in enumerate(ref.STATE_PROVINCES, start=1):
-            self.rows.add(t.STATE_PROVINCE, (i, code, country, False, name, tid, self.guid(), self.stamp))
+            self.rows[t.STATE_PROVINCE].append((i, code, country, False, name, tid, self.guid(), self.stamp))
             self.states.append((i, tid, cities))
         self.state_cum = list(accumulate(w for *_, w, _ in ref.STATE_PROVINCES))
         for i, name in enumerate(ref.CATEGORIES, start=1):
-            self.rows.add(t.PRODUCT_CATEGORY, (i, name, self.guid(), self.stamp))
+            self.rows[t.PRODUCT_CATEGORY].append((i, name, self.guid(), self.stamp))
         for i, (name, cat, *_) in enumerate(ref.SUBCATEGORIES, start=1):
-            self.rows.add(t.PRODUCT_SUBCATEGORY, (i, cat, name, self.guid(), self.stamp))
+            self.rows[t.PRODUCT_SUBCATEGORY].append((i, cat, name, self.guid(), self.stamp))
         self.products()
         self.offers()
 
@@ -139,7 +132,7 @@ class _Generator:
                 prod_name += f" {color or 'Natural'}" + (f", {size}" if size else "")
                 price = rng.randint(lo * 100, hi * 100) * 100 if hi > lo else lo * MONEY - 100
                 discontinued = rng.random() < 0.1  # some finished goods never sell
-                self.rows.add(t.PRODUCT, (pid, prod_name, f"{name[:2].upper()}-{pid:04d}", cat in (1, 2), True,
+                self.rows[t.PRODUCT].append((pid, prod_name, f"{name[:2].upper()}-{pid:04d}", cat in (1, 2), True,
                     color, 100, 75, _money(price * 55 // 100), _money(price), size,
                     "CM " if size and cat == 1 else None, "LB " if cat == 1 else None,
                     round(rng.uniform(15, 30), 2) if cat == 1 else None, 4 if cat == 1 else 0,
@@ -152,7 +145,7 @@ class _Generator:
                 self.return_rate[pid] = 0.025 * ret * rng.uniform(0.5, 1.5)
                 pid += 1
         for i in range(ref.PART_PRODUCTS):
-            self.rows.add(t.PRODUCT, (pid, f"Part {i + 1:03d}", f"PT-{pid:04d}", True, False, None, 500, 375,
+            self.rows[t.PRODUCT].append((pid, f"Part {i + 1:03d}", f"PT-{pid:04d}", True, False, None, 500, 375,
                 0.0, 0.0, None, None, None, None, 1, None, None, None, None, None, _ts(self.cfg.start), None,
                 None, self.guid(), self.stamp))  # fmt: skip
             pid += 1
@@ -164,7 +157,7 @@ class _Generator:
         self.promotions: dict[int, list[tuple[int, int]]] = {}
         subcat_index = {name: i for i, (name, *_) in enumerate(ref.SUBCATEGORIES)}
         for oid, desc, pct, typ, cat, min_q, max_q, subcat in ref.SPECIAL_OFFERS:
-            self.rows.add(t.SPECIAL_OFFER, (oid, desc, pct / 100, typ, cat, _ts(self.cfg.start), end, min_q,
+            self.rows[t.SPECIAL_OFFER].append((oid, desc, pct / 100, typ, cat, _ts(self.cfg.start), end, min_q,
                 max_q, self.guid(), self.stamp))  # fmt: skip
             if subcat:
                 self.promotions.setdefault(subcat_index[subcat], []).append((oid, pct))
@@ -175,20 +168,20 @@ class _Generator:
         rng = self.rng
         state_id, territory, cities = self.states[rng.choices(range(len(self.states)), cum_weights=self.state_cum)[0]]
         self.address_id += 1
-        self.rows.add(t.ADDRESS, (self.address_id, f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}", None,
+        self.rows[t.ADDRESS].append((self.address_id, f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}", None,
             rng.choice(cities), state_id, f"{rng.randint(10000, 99999)}", self.guid(), self.stamp))  # fmt: skip
         return self.address_id, territory
 
     def person(self, person_type: str) -> int:
         rng = self.rng
         self.entity_id += 1
-        self.rows.add(t.PERSON, (self.entity_id, person_type, False, None, rng.choice(ref.FIRST_NAMES),
+        self.rows[t.PERSON].append((self.entity_id, person_type, False, None, rng.choice(ref.FIRST_NAMES),
             rng.choice("ABCDEHJLMRST") + "." if rng.random() < 0.5 else None, rng.choice(ref.LAST_NAMES), None,
             rng.randint(0, 2), self.guid(), self.stamp))  # fmt: skip
         return self.entity_id
 
     def customer(self, customer_id: int, person: int | None, store: int | None, territory: int, when: str) -> None:
-        self.rows.add(t.CUSTOMER, (customer_id, person, store, territory, f"AW{customer_id:08d}", self.guid(), when))
+        self.rows[t.CUSTOMER].append((customer_id, person, store, territory, f"AW{customer_id:08d}", self.guid(), when))
 
     def stores(self) -> None:
         rng = self.rng
@@ -196,7 +189,7 @@ class _Generator:
             self.entity_id += 1
             store = self.entity_id
             name = f"{rng.choice(ref.STORE_WORDS[0])} {rng.choice(ref.STORE_WORDS[1])}"
-            self.rows.add(t.STORE, (store, name, rng.randint(274, 290), self.guid(), self.stamp))
+            self.rows[t.STORE].append((store, name, rng.randint(274, 290), self.guid(), self.stamp))
             address, territory = self.address()
             self.customer(store_customer, None, store, territory, self.stamp)
             if rng.random() < 635 / 701:  # most stores have a contact, who places the orders
@@ -226,9 +219,9 @@ class _Generator:
         order_id, detail_id, return_id = FIRST_ORDER_ID, 1, 1
         online_counts = [n for n, _ in _ONLINE_LINES]
         online_cum = list(accumulate(w for _, w in _ONLINE_LINES))
-        header_rows = self.rows.by_table.setdefault(t.SALES_ORDER_HEADER, [])
-        detail_rows = self.rows.by_table.setdefault(t.SALES_ORDER_DETAIL, [])
-        return_rows = self.rows.by_table.setdefault(t.SALES_RETURN, [])
+        header_rows = self.rows[t.SALES_ORDER_HEADER]
+        detail_rows = self.rows[t.SALES_ORDER_DETAIL]
+        return_rows = self.rows[t.SALES_RETURN]
         catalog = self.catalog
         day = cfg.start
         while day < cfg.end:
@@ -302,7 +295,7 @@ def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:
     gen.reference()
     gen.stores()
     gen.orders()
-    rows = gen.rows.by_table
+    rows = dict(gen.rows)
     if not config.returns:
         rows.pop(t.SALES_RETURN, None)
     return rows
