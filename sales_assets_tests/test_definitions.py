@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, BackfillPolicy
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_context
 
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
@@ -100,8 +101,11 @@ def test_order_assets_are_partitioned_daily_with_single_run_backfills(defs) -> N
 
 def test_daily_schedule_materializes_yesterday(defs) -> None:
     schedule = defs.resolve_schedule_def(f"{SALES_JOB}_schedule")
-    assert schedule.cron_schedule == "15 1 * * *"
-    assert schedule.job_name == SALES_JOB
+    assert schedule.cron_schedule == "15 1 * * *" and schedule.job_name == SALES_JOB
+    tick = datetime(2026, 11, 24, 1, 15, tzinfo=UTC)
+    with DagsterInstance.ephemeral() as instance:
+        result = schedule.evaluate_tick(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+    assert [request.partition_key for request in result.run_requests] == ["2026-11-23"]
 
 
 def test_partition_end_is_exclusive_and_validated() -> None:
