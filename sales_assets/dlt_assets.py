@@ -4,7 +4,9 @@ Two multi-assets because the tables are loaded two ways: order tables one daily 
 time (merge on the primary key, so a rerun changes nothing), reference tables whole (replace).
 """
 
+import tempfile
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import dlt
 from dagster import (
@@ -68,7 +70,14 @@ def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -
     translator = SalesDltTranslator(source_kind=settings.source_engine_kind)
 
     def spec_pipeline(name: str) -> dlt.Pipeline:
-        return Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir)).dlt_pipeline(name)
+        # Describes the destination for the asset specs only. Runs build their own pipeline
+        # (Warehouse.dlt_pipeline), so loading definitions writes no state where runs keep theirs.
+        return dlt.pipeline(
+            pipeline_name=f"{name}_spec",
+            destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
+            dataset_name="raw",
+            pipelines_dir=str(Path(tempfile.gettempdir()) / "sales_assets_dlt_specs"),
+        )
 
     @dlt_assets(
         dlt_source=sales_source(spec_engine, t.PARTITIONED_TABLES),

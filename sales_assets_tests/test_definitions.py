@@ -44,7 +44,13 @@ def test_definitions_load_with_the_source_unreachable_and_without_dbt_parse(env:
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, **env, "SALES_DATA_DIR": str(tmp_path), "DAGSTER_IS_DEV_CLI": "1"},
+        env={
+            **os.environ,
+            **env,
+            "SALES_DATA_DIR": str(tmp_path / "data"),
+            "SALES_WAREHOUSE_PATH": str(tmp_path / "warehouse" / "w.duckdb"),
+            "DAGSTER_IS_DEV_CLI": "1",
+        },
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -53,6 +59,7 @@ def test_definitions_load_with_the_source_unreachable_and_without_dbt_parse(env:
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip().splitlines()[-1]) > 30
     assert manifest.stat().st_mtime_ns == before, "loading definitions must not re-parse the dbt project"
+    assert list(tmp_path.iterdir()) == [], "loading definitions must not write dlt state or the warehouse"
 
 
 def test_every_source_table_is_a_raw_asset_upstream_of_staging(defs) -> None:
