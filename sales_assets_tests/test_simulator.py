@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sales_assets.source.engine import SourceUnavailableError
 from sales_assets.source.simulator import simulate
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -73,5 +74,5 @@ def test_simulation_is_deterministic_for_a_seed(small_source: Path, tmp_path: Pa
 
 
 def test_simulate_refuses_a_missing_source(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="Sales.sqlite"):
+    with pytest.raises(SourceUnavailableError, match="Sales.sqlite"):
         simulate(tmp_path, orders=1, changes=0)

@@ -24,27 +24,31 @@ def schema_file(directory: Path, schema: str) -> Path:
     return directory / f"{schema}.sqlite"
 
 
+def connect_embedded(directory: Path, read_only: bool = True) -> sqlite3.Connection:
+    """A connection with each schema's file attached under the schema's name.
+
+    Read-only for the pipeline (reading the source must never create or change it); the
+    simulator, playing the order-taking application, opens it for writing.
+    """
+    directory = Path(directory)
+    missing = [str(schema_file(directory, s)) for s in SCHEMAS if not schema_file(directory, s).exists()]
+    if missing:
+        raise SourceUnavailableError(
+            f"Embedded source incomplete: {', '.join(missing)} not found. Generate it with "
+            "`python -m sales_assets.source generate` (or `make source`), or point "
+            "SALES_SOURCE_DIR at a directory holding Sales.sqlite, Production.sqlite and "
+            "Person.sqlite, or set SALES_SOURCE_URL to a SQL Server."
+        )
+    conn = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
+    for schema in SCHEMAS:
+        uri = schema_file(directory, schema).resolve().as_uri() + ("?mode=ro" if read_only else "?mode=rw")
+        conn.execute(f"ATTACH DATABASE '{uri}' AS \"{schema}\"")
+    return conn
+
+
 def sqlite_engine(directory: Path) -> sa.Engine:
     """An engine over the embedded source directory; files are checked on first connect."""
-    directory = Path(directory)
-
-    def connect() -> sqlite3.Connection:
-        missing = [str(schema_file(directory, s)) for s in SCHEMAS if not schema_file(directory, s).exists()]
-        if missing:
-            raise SourceUnavailableError(
-                f"Embedded source incomplete: {', '.join(missing)} not found. Generate it with "
-                "`python -m sales_assets.source generate` (or `make source`), or point "
-                "SALES_SOURCE_DIR at a directory holding Sales.sqlite, Production.sqlite and "
-                "Person.sqlite, or set SALES_SOURCE_URL to a SQL Server."
-            )
-        conn = sqlite3.connect(":memory:", uri=True, check_same_thread=False)
-        for schema in SCHEMAS:
-            # mode=ro: reading the source must never create or change it.
-            uri = schema_file(directory, schema).resolve().as_uri() + "?mode=ro"
-            conn.execute(f"ATTACH DATABASE '{uri}' AS \"{schema}\"")
-        return conn
-
-    return sa.create_engine("sqlite://", creator=connect)
+    return sa.create_engine("sqlite://", creator=lambda: connect_embedded(directory))
 
 
 def source_engine(url: str | None, directory: Path) -> sa.Engine:

@@ -15,8 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sales_assets.source import reference_data as ref
-from sales_assets.source.engine import schema_file
-from sales_assets.source.tables import SCHEMAS
+from sales_assets.source.engine import connect_embedded
 
 MONEY = 10_000
 
@@ -33,14 +32,6 @@ def _units(value: float) -> int:
     return round(value * MONEY)
 
 
-def _connect(directory: Path) -> sqlite3.Connection:
-    """Read-write, with each schema's file attached under its name, as the pipeline reads it."""
-    conn = sqlite3.connect(":memory:")
-    for schema in SCHEMAS:
-        conn.execute(f"attach database '{schema_file(directory, schema)}' as {schema}")
-    return conn
-
-
 def _totals(subtotal: int, tax_bp: int) -> tuple[int, int, int]:
     tax = (subtotal * tax_bp + 5_000) // 10_000
     freight = (subtotal * 250 + 5_000) // 10_000
@@ -51,17 +42,13 @@ def simulate(
     directory: Path, orders: int, changes: int, seed: int | None = None, now: datetime | None = None
 ) -> SimulationReport:
     """Add `orders` orders for today and change `changes` older orders, in one transaction."""
-    directory = Path(directory)
-    for schema in SCHEMAS:
-        if not schema_file(directory, schema).exists():
-            raise FileNotFoundError(f"{schema_file(directory, schema)} not found: generate the source first")
     rng = random.Random(seed)
     now = now or datetime.now().replace(microsecond=0)
     stamp, today = now.isoformat(" "), f"{now.date().isoformat()} 00:00:00"
     due = f"{(now.date() + timedelta(days=12)).isoformat()} 00:00:00"
     tax_by_territory = {tid: tax for tid, *_, tax in ref.TERRITORIES}
     report = SimulationReport()
-    conn = _connect(directory)
+    conn = connect_embedded(Path(directory), read_only=False)
     try:
         with conn:
             customers = conn.execute(
