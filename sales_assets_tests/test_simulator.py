@@ -44,7 +44,7 @@ def test_new_orders_for_today_and_late_changes_bump_modified_date(live_source: P
     conn = connect(live_source)
     (before_max,) = conn.execute("select max(SalesOrderID) from Sales.SalesOrderHeader").fetchone()
 
-    report = simulate(live_source, orders=20, changes=6, seed=3, now=NOW)
+    report = simulate(live_source, orders=20, changes=12, seed=3, now=NOW)
 
     assert len(report.new_orders) == 20 and min(report.new_orders) == before_max + 1
     rows = (
@@ -62,6 +62,16 @@ def test_new_orders_for_today_and_late_changes_bump_modified_date(live_source: P
     # Late changes reach back into older partitions, which the sensor must find.
     assert {d for d in report.order_dates_touched if d < "2013-02-01"}
     assert_totals_exact(live_source, report.new_orders + report.changed_orders)
+    # Some late changes are returns of old lines, dated today.
+    assert report.new_returns
+    returns = (
+        connect(live_source)
+        .execute("select r.SalesOrderID, r.ReturnDate from Sales.SalesReturn r where r.ModifiedDate = ?", (str(NOW),))
+        .fetchall()
+    )
+    assert len(returns) == len(report.new_returns)
+    assert {order_id for order_id, _ in returns} <= set(report.changed_orders)
+    assert {return_date for _, return_date in returns} == {"2013-02-01 00:00:00"}
 
 
 def test_simulation_is_deterministic_for_a_seed(small_source: Path, tmp_path: Path) -> None:
@@ -76,3 +86,12 @@ def test_simulation_is_deterministic_for_a_seed(small_source: Path, tmp_path: Pa
 def test_simulate_refuses_a_missing_source(tmp_path: Path) -> None:
     with pytest.raises(SourceUnavailableError, match="Sales.sqlite"):
         simulate(tmp_path, orders=1, changes=0)
+
+
+def test_no_returns_are_simulated_where_the_source_has_no_returns_table(
+    source_without_returns: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "no_returns"
+    shutil.copytree(source_without_returns, copy)
+    report = simulate(copy, orders=2, changes=12, seed=3, now=NOW)
+    assert report.new_returns == [] and len(report.changed_orders) == 12

@@ -114,7 +114,7 @@ def _late_changes(
         (f"{today.isoformat()} 00:00:00",),
     ).fetchall()
     has_returns = conn.execute(
-        "select count(*) from sqlite_master where type = 'table' and name = 'SalesReturn'"
+        "select count(*) from Sales.sqlite_master where type = 'table' and name = 'SalesReturn'"
     ).fetchone()[0]
     for order_id, order_date, territory in rng.sample(candidates, min(changes, len(candidates))):
         kind = rng.choice(["ship", "quantity", "return"] if has_returns else ["ship", "quantity"])
