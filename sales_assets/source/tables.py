@@ -134,7 +134,7 @@ SALES_RETURN = SourceTable(
     ("SalesReturnID",),
     partition_column="ReturnDate",
     optional=True,
-    indexes=(("ReturnDate",), ("SalesOrderID", "SalesOrderDetailID")),
+    indexes=(("ReturnDate",), ("SalesOrderID", "SalesOrderDetailID"), ("ModifiedDate",)),
     description="Returned order lines (not in AdventureWorks; this project's returns source), "
     "partitioned by ReturnDate.",
 )
