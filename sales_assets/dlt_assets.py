@@ -19,12 +19,13 @@ from dagster import (
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
 
-from sales_assets.dlt_sources import Window, sales_source
+from sales_assets.dlt_sources import sales_source
 from sales_assets.partitions import naive_window
 from sales_assets.resources import SalesSource, Warehouse
 from sales_assets.settings import Settings
 from sales_assets.source import tables as t
 from sales_assets.source.engine import has_table, source_engine
+from sales_assets.source.queries import Window
 from sales_assets.translators import SalesDltTranslator
 
 ORDERS_PIPELINE = "sales_orders"

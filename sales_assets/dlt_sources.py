@@ -9,7 +9,6 @@ source never connects; `pyarrow` is the backend (about 20x faster than row-by-ro
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 import dlt
 import sqlalchemy as sa
@@ -17,25 +16,7 @@ from dlt.extract.source import DltSource
 from dlt.sources.sql_database import sql_table
 
 from sales_assets.source import tables as t
-
-Window = tuple[datetime, datetime]
-
-
-def window_clause(column: sa.ColumnElement, window: Window, dialect: str) -> sa.ColumnElement[bool]:
-    """`column >= start AND column < end`, with bound values the dialect compares correctly.
-
-    SQLite keeps DATETIME as ISO text, so the bounds are ISO text too ('YYYY-MM-DD HH:MM:SS'
-    orders correctly against stored values with or without fractions); SQLAlchemy's own SQLite
-    datetime binding adds '.000000', which would sort after a stored midnight and drop it.
-    Other engines get real datetime parameters.
-    """
-    start, end = window
-    if dialect == "sqlite":
-        lo, hi = sa.literal(start.isoformat(" ")), sa.literal(end.isoformat(" "))
-    else:
-        lo = sa.bindparam("window_start", start, type_=sa.DateTime())
-        hi = sa.bindparam("window_end", end, type_=sa.DateTime())
-    return sa.and_(column >= lo, column < hi)
+from sales_assets.source.queries import Window, window_clause
 
 
 def _window_adapter(table: t.SourceTable, window: Window) -> Callable:

@@ -10,11 +10,16 @@ from sales_assets.settings import Settings
 
 
 def daily_partitions(settings: Settings) -> DailyPartitionsDefinition:
-    """Partitions from SALES_PARTITIONS_START to yesterday, or to SALES_PARTITIONS_END (exclusive)."""
-    return DailyPartitionsDefinition(
-        start_date=settings.partitions_start.isoformat(),
-        end_date=settings.partitions_end.isoformat() if settings.partitions_end else None,
-    )
+    """Partitions from SALES_PARTITIONS_START to today, or to SALES_PARTITIONS_END (exclusive).
+
+    Today's partition exists (`end_offset=1`) so intraday orders can be loaded as they arrive;
+    the daily schedule finalizes yesterday's partition once the day is complete.
+    """
+    if settings.partitions_end:
+        return DailyPartitionsDefinition(
+            start_date=settings.partitions_start.isoformat(), end_date=settings.partitions_end.isoformat()
+        )
+    return DailyPartitionsDefinition(start_date=settings.partitions_start.isoformat(), end_offset=1)
 
 
 def naive_window(window: TimeWindow) -> tuple[datetime, datetime]:

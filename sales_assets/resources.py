@@ -11,12 +11,13 @@ from typing import Any
 import dlt
 import duckdb
 import sqlalchemy as sa
-from dagster import AssetKey, ConfigurableResource
+from dagster import AssetKey, ConfigurableResource, EnvVar
 from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
+from sales_assets.alerts import AlertWebhook
 from sales_assets.dbt_project import dbt_executable, dbt_project
-from sales_assets.settings import Settings
+from sales_assets.settings import WEBHOOK_ENV, Settings
 from sales_assets.source.engine import source_engine
 
 
@@ -94,4 +95,6 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         "warehouse": Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir)),
         "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        # An EnvVar, not the value: the URL is a secret and resource config is shown in the UI.
+        "alert_webhook": AlertWebhook(url=EnvVar(WEBHOOK_ENV) if settings.alert_webhook_url else None),
     }

@@ -51,7 +51,7 @@ def main() -> int:
     ensure_source(settings)
 
     from sales_assets.definitions import defs  # after the source exists; loading never connects
-    from sales_assets.schedules import SALES_JOB
+    from sales_assets.jobs import SALES_JOB
 
     job = defs.resolve_job_def(SALES_JOB)
     keys = job.partitions_def.get_partition_keys()

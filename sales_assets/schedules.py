@@ -1,30 +1,30 @@
-"""The job over the whole graph and its daily schedule."""
+"""The daily schedule: finalize yesterday's partition once the day is complete."""
 
-from __future__ import annotations
+from datetime import UTC, datetime, timedelta
 
-from dagster import (
-    AssetSelection,
-    PartitionsDefinition,
-    ScheduleDefinition,
-    build_schedule_from_partitioned_job,
-    define_asset_job,
-)
+from dagster import DefaultScheduleStatus, RunRequest, ScheduleDefinition, ScheduleEvaluationContext, schedule
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
-
-SALES_JOB = "sales_pipeline"
-
-
-def build_sales_job(partitions_def: PartitionsDefinition) -> UnresolvedAssetJobDefinition:
-    """Every asset: a run for partition D loads D's orders, refreshes reference tables and views,
-    builds D into fact_sales and rebuilds the whole-history analytics once."""
-    return define_asset_job(
-        SALES_JOB,
-        selection=AssetSelection.all(),
-        partitions_def=partitions_def,
-        description="Source -> dlt -> warehouse -> dbt for one day, or a range in a single run.",
-    )
 
 
 def build_daily_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
-    """Shortly after midnight, materialize yesterday (the last complete day's partition)."""
-    return build_schedule_from_partitioned_job(job, hour_of_day=1, minute_of_hour=15)
+    """At 01:15, the whole graph for yesterday.
+
+    Partitions run to today (intraday orders load as the source-change sensor sees them), so
+    Dagster's `build_schedule_from_partitioned_job`, which requests the newest partition, would
+    pick today's; this schedule asks for the day before its tick instead. The run key makes a
+    retried tick launch nothing twice.
+    """
+
+    @schedule(
+        name=f"{job.name}_schedule",
+        job=job,
+        cron_schedule="15 1 * * *",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="Finalize yesterday: every asset for the last complete day's partition.",
+    )
+    def finalize_yesterday(context: ScheduleEvaluationContext) -> RunRequest:
+        tick = context.scheduled_execution_time or datetime.now(UTC)
+        day = (tick - timedelta(days=1)).date().isoformat()
+        return RunRequest(run_key=f"finalize-{day}", partition_key=day)
+
+    return finalize_yesterday

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_PARTITIONS_START = "2011-05-31"
+WEBHOOK_ENV = "SALES_ALERT_WEBHOOK_URL"
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,8 @@ class Settings:
     data_dir: Path
     partitions_start: date
     partitions_end: date | None
+    # A secret: only ever handed to Dagster as EnvVar(WEBHOOK_ENV), never logged.
+    alert_webhook_url: str | None = None
 
     @property
     def dlt_pipelines_dir(self) -> Path:
@@ -65,4 +68,5 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         data_dir=Path(env.get("SALES_DATA_DIR") or "data").resolve(),
         partitions_start=start,
         partitions_end=end,
+        alert_webhook_url=env.get(WEBHOOK_ENV) or None,
     )

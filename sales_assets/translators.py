@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey, AssetSpec
+from dagster import AssetKey, AssetSpec, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
+from sales_assets.automation import MARTS_FOLLOW_UPSTREAM
 from sales_assets.freshness import DAILY_FRESHNESS
 from sales_assets.source.tables import ALL_TABLES
 
@@ -51,6 +52,13 @@ class SalesDbtTranslator(DagsterDbtTranslator):
         if unique_id.startswith("model."):
             spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
         return spec
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
+        # Whole-history marts follow their upstream; partitioned facts are driven by the
+        # schedule and the source-change sensor, staging views by the job.
+        if dbt_resource_props["resource_type"] == "model" and "marts" in dbt_resource_props["fqn"]:
+            return MARTS_FOLLOW_UPSTREAM
+        return None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":

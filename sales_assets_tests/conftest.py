@@ -17,7 +17,7 @@ from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResu
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from sales_assets.definitions import build_definitions
-from sales_assets.schedules import SALES_JOB
+from sales_assets.jobs import SALES_JOB
 from sales_assets.settings import Settings, load_settings
 from sales_assets.source.generator import GeneratorConfig, generate
 

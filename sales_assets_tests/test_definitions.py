@@ -15,7 +15,7 @@ from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_co
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
 from sales_assets.freshness import DAILY_FRESHNESS
-from sales_assets.schedules import SALES_JOB
+from sales_assets.jobs import SALES_JOB
 from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
 
@@ -106,13 +106,20 @@ def test_order_assets_are_partitioned_daily_with_single_run_backfills(defs) -> N
         assert node.partitions_def.get_first_partition_key() == "2011-05-31"
 
 
-def test_daily_schedule_materializes_yesterday(defs) -> None:
+def test_partitions_run_to_today_and_the_daily_schedule_finalizes_yesterday(defs) -> None:
+    partitions_def = defs.resolve_job_def(SALES_JOB).partitions_def
+    today = datetime.now(UTC).date().isoformat()
+    assert partitions_def.get_last_partition_key() == today  # intraday orders have a partition
     schedule = defs.resolve_schedule_def(f"{SALES_JOB}_schedule")
     assert schedule.cron_schedule == "15 1 * * *" and schedule.job_name == SALES_JOB
     tick = datetime(2026, 11, 24, 1, 15, tzinfo=UTC)
     with DagsterInstance.ephemeral() as instance:
-        result = schedule.evaluate_tick(build_schedule_context(instance=instance, scheduled_execution_time=tick))
+        context = build_schedule_context(
+            instance=instance, scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        )
+        result = schedule.evaluate_tick(context)
     assert [request.partition_key for request in result.run_requests] == ["2026-11-23"]
+    assert result.run_requests[0].run_key == "finalize-2026-11-23"  # a retried tick launches nothing twice
 
 
 def test_partition_end_is_exclusive_and_validated() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from dagster import AssetKey
 
-from sales_assets.dlt_sources import window_clause
 from sales_assets.source import tables as t
+from sales_assets.source.queries import window_clause
 from sales_assets_tests.source_rows import connect
 
 ORDER_TABLES = [AssetKey(["raw", table.warehouse_name]) for table in t.PARTITIONED_TABLES]

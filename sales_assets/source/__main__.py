@@ -1,13 +1,20 @@
-"""Command line for the embedded source: `python -m sales_assets.source generate [--scale N]`."""
+"""Command line for the embedded source: `python -m sales_assets.source generate [--scale N]`.
+
+Also `simulate` (today's orders and late changes) and `inject --faults KINDS` (known bad rows, see
+sales_assets.source.faults); `generate --inject KINDS` generates a source with faults in it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
 
 from sales_assets.settings import load_settings
+from sales_assets.source.faults import FAULT_KINDS, inject_faults, parse_kinds
 from sales_assets.source.generator import GeneratorConfig, generate
 from sales_assets.source.simulator import simulate
 
@@ -32,12 +39,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="omit Sales.SalesReturn, as in the real AdventureWorks",
     )
+    kinds_help = f"comma-separated fault kinds ({', '.join(FAULT_KINDS)}) or all"
+    gen.add_argument("--inject", metavar="KINDS", help=f"then inject faults, one order date each: {kinds_help}")
     sim = commands.add_parser("simulate", help="add today's orders and late changes to the embedded source")
     sim.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
     sim.add_argument("--orders", type=int, default=50, help="new orders dated today")
     sim.add_argument("--changes", type=int, default=5, help="older orders to change (ship, quantity, return)")
     sim.add_argument("--seed", type=int, default=None)
+    inj = commands.add_parser("inject", help="inject known faults into the embedded source, one order date each")
+    inj.add_argument("--faults", metavar="KINDS", required=True, help=kinds_help)
+    inj.add_argument(
+        "--day",
+        type=date.fromisoformat,
+        action="append",
+        help="order date per kind, in order (repeat; default: the newest dates with at least 3 orders)",
+    )
+    inj.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
     args = parser.parse_args(argv)
+    kinds_text = args.faults if args.command == "inject" else getattr(args, "inject", None)
+    try:
+        kinds = parse_kinds(kinds_text) if kinds_text is not None else []
+    except ValueError as error:
+        parser.error(str(error))
 
     if args.command == "simulate":
         if settings.source_url:
@@ -47,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             f"Added {len(report.new_orders)} orders for today, changed {len(report.changed_orders)} older orders "
             f"({len(report.new_returns)} returns); order dates touched: {', '.join(sorted(report.order_dates_touched))}"
         )
+        return 0
+
+    if args.command == "inject":
+        if settings.source_url:
+            parser.error("inject writes the embedded source only; unset SALES_SOURCE_URL")
+        _inject(parser, args.dir, kinds, days=args.day, now=None)
         return 0
 
     if args.scale <= 0:
@@ -61,7 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Generated {args.out} ({args.start} to {args.end}, exclusive) in {time.perf_counter() - began:.1f}s")
     for table, n in counts.items():
         print(f"  {table:<28} {n:>10,}")
+    if kinds:
+        # The last generated second as "now": the same arguments give the same files.
+        now = datetime.combine(args.end - timedelta(days=1), clock(23, 59, 59))
+        _inject(parser, args.out, kinds, days=None, now=now)
     return 0
+
+
+def _inject(
+    parser: argparse.ArgumentParser, directory: str, kinds: list[str], days: list[date] | None, now: datetime | None
+) -> None:
+    """Inject and print one line per fault; a day that cannot take a fault is a usage error."""
+    try:
+        faults = inject_faults(Path(directory), kinds, days=days, now=now)
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"Injected {len(faults)} fault(s) into {directory}:")
+    for fault in faults:
+        print(f"  {fault.summary()}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ SalesOrderNumber, AccountNumber) are stored with their values.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -44,10 +45,30 @@ class SourceTable:
         """The table's name in the warehouse's `raw` schema, as dlt normalizes it."""
         return _NAMING.normalize_table_identifier(self.name)
 
-    def ddl(self) -> str:
-        cols = [f'"{name}" {decl}' for name, decl in self.columns]
-        cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in self.primary_key) + ")")
-        return f'CREATE TABLE "{self.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+    def ddl(
+        self,
+        relaxed: Collection[str] = (),
+        primary_key: bool = True,
+        name: str | None = None,
+        schema: str | None = None,
+    ) -> str:
+        """CREATE TABLE for the contract; the arguments loosen it for fault injection.
+
+        `relaxed` columns lose NOT NULL, `primary_key=False` drops the key, and `name`/`schema`
+        create it elsewhere (qualified, as attached files need), e.g. to rebuild a table in place.
+        """
+        unknown = set(relaxed) - set(self.column_names)
+        if unknown:
+            raise ValueError(f"{self.qualified_name} has no column(s) {', '.join(sorted(unknown))}")
+        cols = [f'"{col}" {_nullable(decl) if col in relaxed else decl}' for col, decl in self.columns]
+        if primary_key:
+            cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in self.primary_key) + ")")
+        target = f'"{name or self.name}"' if schema is None else f'"{schema}"."{name or self.name}"'
+        return f"CREATE TABLE {target} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _nullable(decl: str) -> str:
+    return decl.removesuffix(" NOT NULL")
 
 
 def _cols(spec: str) -> tuple[tuple[str, str], ...]:
