@@ -37,6 +37,21 @@ def _window_adapter(table: t.SourceTable, window: Window) -> Callable:
     return adapt
 
 
+def _nullable_except_key(table: t.SourceTable) -> Callable[[sa.Table], None]:
+    """Raw accepts what the source holds: only the contract's key columns are NOT NULL in the warehouse.
+
+    A NULL where the source declares NOT NULL (a replica or export without the constraint) then
+    lands in `raw` and is reported by the asset checks with its keys, instead of failing the load
+    on a warehouse constraint and losing the partition.
+    """
+
+    def adapt(sa_table: sa.Table) -> None:
+        for column in sa_table.columns:
+            column.nullable = column.name not in table.primary_key
+
+    return adapt
+
+
 def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | None = None):
     """A dlt resource for one source table; partitioned tables merge on their primary key."""
     partitioned = table.partition_column is not None
@@ -50,6 +65,7 @@ def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | Non
         primary_key=list(table.primary_key),
         write_disposition="merge" if partitioned else "replace",
         query_adapter_callback=_window_adapter(table, window) if partitioned and window else None,
+        table_adapter_callback=_nullable_except_key(table),
     )
     return resource.with_name(table.warehouse_name)
 

@@ -51,7 +51,28 @@ class SalesDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith("model."):
             spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+            through_views = self._sources_read_through_views(manifest, unique_id)
+            if "facts" in manifest["nodes"][unique_id]["fqn"] and through_views:
+                spec = spec.merge_attributes(deps=through_views)
         return spec
+
+    def _sources_read_through_views(self, manifest: Mapping[str, Any], unique_id: str) -> list[AssetKey]:
+        """The raw tables a model reads through staging views.
+
+        A view holds no data: fact_sales' rows come from the raw tables behind it. Naming them as
+        direct upstreams lets a run of raw tables and fact_sales alone (the source-change job,
+        which has no reason to recreate views) load before it builds.
+        """
+        keys = []
+        for parent in manifest["nodes"][unique_id]["depends_on"]["nodes"]:
+            node = manifest["nodes"].get(parent)
+            if node and node["config"].get("materialized") == "view":
+                keys += [
+                    self.get_asset_key(manifest["sources"][source])
+                    for source in node["depends_on"]["nodes"]
+                    if source.startswith("source.")
+                ]
+        return sorted(set(keys), key=lambda key: key.to_user_string())
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
         # Whole-history marts follow their upstream; partitioned facts are driven by the

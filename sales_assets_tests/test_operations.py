@@ -1,0 +1,99 @@
+"""End to end: the order-taking system writes, the sensor notices, runs rebuild, the marts follow.
+
+A month is loaded; then the simulator adds today's orders and late changes, the source-change
+sensor is ticked, its run requests are executed as the daemon would launch them, and declarative
+automation is evaluated: the marts must be requested once, after all change runs, and then agree
+with figures computed independently from the source.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from dagster import AssetKey, evaluate_automation_conditions, instance_for_test
+
+from sales_assets.jobs import CHANGES_JOB, FACT_SALES
+from sales_assets.source.simulator import simulate
+from sales_assets_tests.conftest import Pipeline, make_settings
+from sales_assets_tests.source_rows import connect, line_money, money
+from sales_assets_tests.test_sensors import Ticks
+
+NOW = datetime(2013, 2, 1, 9, 30, 0)
+MARTS = {
+    AssetKey(["analytics", name])
+    for name in (
+        "sales_performance",
+        "sales_by_territory",
+        "sales_by_state_province",
+        "customer_analysis",
+        "product_demand",
+        "discount_impact",
+    )
+}
+
+
+def daily_figures(source: Path, days: set[str]) -> dict[str, tuple[int, Decimal, Decimal]]:
+    """(orders, SUM(LineTotal), SUM(TotalDue)) per order date, straight from the source."""
+    conn = connect(source)
+    figures: dict[str, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for order_date, total_due in conn.execute("select OrderDate, TotalDue from Sales.SalesOrderHeader"):
+        if order_date[:10] in days:
+            figures[order_date[:10]][0] += 1
+            figures[order_date[:10]][2] += money(total_due)
+    for order_date, line_total in conn.execute(
+        "select h.OrderDate, d.LineTotal from Sales.SalesOrderDetail d "
+        "join Sales.SalesOrderHeader h using (SalesOrderID)"
+    ):
+        if order_date[:10] in days:
+            figures[order_date[:10]][1] += line_money(line_total)
+    return {day: tuple(values) for day, values in figures.items()}
+
+
+def test_source_changes_rebuild_their_partitions_and_the_marts_once(small_source: Path, tmp_path: Path) -> None:
+    source = tmp_path / "live"
+    shutil.copytree(small_source, source)
+    with instance_for_test() as instance:
+        settings = replace(make_settings(tmp_path / "p", source), partitions_end=date(2013, 2, 2))
+        pipeline = Pipeline(settings, instance)
+        pipeline.run("2013-01-01", "2013-02-01")  # history, and today's (still empty) partition
+        automation = evaluate_automation_conditions(pipeline.defs, instance)
+        assert automation.total_requested == 0  # the run that loaded them also built the marts
+
+        ticks = Ticks(pipeline.defs, instance)
+        ticks.tick()
+        report = simulate(source, orders=12, changes=2, seed=21, now=NOW)
+        result = ticks.tick()
+        expected = set(report.order_dates_touched) | ({"2013-02-01"} if report.new_returns else set())
+        assert set(ticks.partitions(result)) == expected
+
+        changes_job = pipeline.defs.resolve_job_def(CHANGES_JOB)
+        for request in result.run_requests:
+            run = changes_job.execute_in_process(
+                instance=instance, partition_key=request.partition_key, tags=request.tags
+            )
+            assert run.success
+            built = {event.asset_key for event in run.get_asset_materialization_events()}
+            assert FACT_SALES in built and not built & MARTS  # marts are not rebuilt per change run
+
+        automation = evaluate_automation_conditions(pipeline.defs, instance, cursor=automation.cursor)
+        requested = {key for key in MARTS | {FACT_SALES} if automation.get_num_requested(key)}
+        assert requested == MARTS and all(automation.get_num_requested(key) == 1 for key in MARTS)
+        marts_job = pipeline.defs.resolve_implicit_job_def_def_for_assets(list(MARTS))
+        assert marts_job.execute_in_process(instance=instance, asset_selection=list(MARTS)).success
+        again = evaluate_automation_conditions(pipeline.defs, instance, cursor=automation.cursor)
+        assert again.total_requested == 0  # once, not once per change run
+
+    days = {day for day in expected if day <= "2013-02-01"}
+    figures = daily_figures(source, days)
+    rows = pipeline.query(
+        "select cast(order_date as varchar), order_count, revenue, total_due from analytics.sales_performance "
+        "where cast(order_date as varchar) in (" + ", ".join("?" * len(days)) + ")",
+        sorted(days),
+    )
+    assert {day: (orders, revenue, due) for day, orders, revenue, due in rows} == figures
+    assert figures["2013-02-01"][0] == len(report.new_orders)
