@@ -1,6 +1,8 @@
 """Alerts: failed asset checks and failed runs, each sent once, to the log and to a webhook.
 
-A sensor reads Dagster's event log after its cursor (storage ids: nothing is read twice):
+A sensor follows finished runs in the order they finished (Dagster's run status events, after its
+cursor: nothing is read twice, on sharded and consolidated event logs alike) and reads each run's
+check evaluations:
 
 - a failed check (ERROR or WARN) alerts once per failure: the same check failing again for the
   same partitions, as every rerun of a broken day would, stays quiet until a passing evaluation
@@ -15,25 +17,27 @@ cursor passes that alert, so the next tick retries it; the URL itself, a secret,
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import (
     ConfigurableResource,
     DagsterEventType,
+    DagsterInstance,
     DefaultSensorStatus,
+    EventLogEntry,
     EventLogRecord,
-    EventRecordsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     sensor,
 )
+from dagster._core.storage.event_log.base import EventLogCursor
 
 ALERTS_SENSOR = "data_quality_alerts"
-BATCH = 200
+BATCH = 100  # finished runs read per tick, per status
+_FINISHED = {DagsterEventType.RUN_SUCCESS: "successes_after", DagsterEventType.RUN_FAILURE: "failures_after"}
 TIMEOUT_SECONDS = 5.0
 
 
@@ -58,9 +62,10 @@ class AlertWebhook(ConfigurableResource):
 
 @dataclass
 class AlertCursor:
-    checks_after: int | None = None  # last check evaluation processed (event storage id)
-    runs_after: int | None = None  # last run failure processed
-    open_failures: dict[str, list[str]] = field(default_factory=dict)  # fingerprint -> partitions
+    successes_after: str | None = None  # event log cursors of the last finished run processed
+    failures_after: str | None = None
+    open_failures: dict[str, list[str]] = field(default_factory=dict)  # check fingerprint -> partitions
+    sent_for_run: list[str] = field(default_factory=list)  # alerts of a run cut short by the webhook
 
     @classmethod
     def parse(cls, raw: str | None) -> "AlertCursor":
@@ -92,11 +97,11 @@ class Alert:
     partitions: tuple[str, ...] = ()
 
 
-def check_alert(record: EventLogRecord, cursor: AlertCursor) -> Alert | None:
+def check_alert(entry: EventLogEntry, cursor: AlertCursor) -> Alert | None:
     """The alert for a check evaluation, or None (it passed, or this failure was already sent).
 
     A passing evaluation closes the open failures of that check whose partitions it covered."""
-    evaluation = record.event_log_entry.dagster_event.event_specific_data
+    evaluation = entry.dagster_event.event_specific_data
     check = evaluation.asset_check_key
     name = f"{check.asset_key.to_user_string()}:{check.name}"
     metadata = evaluation.metadata
@@ -112,16 +117,40 @@ def check_alert(record: EventLogRecord, cursor: AlertCursor) -> Alert | None:
     if fingerprint in cursor.open_failures:
         return None
     severity = evaluation.severity.value
-    summary = _text(metadata.get("summary", evaluation.description or "failed"))
+    if "summary" in metadata:
+        summary = _text(metadata["summary"])
+    elif "dagster_dbt/failed_row_count" in metadata:  # a dbt test
+        summary = f"dbt test returned {_text(metadata['dagster_dbt/failed_row_count'])} failing rows"
+    else:
+        summary = evaluation.description or "failed"
     where = f" for {', '.join(partitions)}" if partitions else ""
-    run_id = record.event_log_entry.run_id
-    text = f"[{severity}] check {name} failed{where} (run {run_id[:8]}): {summary}"
+    text = f"[{severity}] check {name} failed{where} (run {entry.run_id[:8]}): {summary}"
     return Alert(text, fingerprint, tuple(partitions))
 
 
-def run_alert(record: EventLogRecord) -> Alert:
-    entry = record.event_log_entry
+def run_alert(entry: EventLogEntry) -> Alert:
     return Alert(f"[RUN FAILED] {entry.job_name} run {entry.run_id[:8]}: {entry.dagster_event.message}")
+
+
+def finished_runs(instance: DagsterInstance, cursor: AlertCursor) -> list[tuple[EventLogRecord, str]]:
+    """Runs that finished after the cursor (succeeded or failed), in the order they finished."""
+    records = []
+    for event_type, position in _FINISHED.items():
+        result = instance.fetch_run_status_changes(
+            event_type, limit=BATCH, cursor=getattr(cursor, position), ascending=True
+        )
+        records += [(record, position) for record in result.records]
+    return sorted(records, key=lambda pair: pair[0].timestamp)
+
+
+def run_alerts(instance: DagsterInstance, record: EventLogRecord, cursor: AlertCursor) -> Iterator[Alert]:
+    """A finished run's alerts: its failed checks (not yet open), then its own failure."""
+    for entry in instance.all_logs(record.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        alert = check_alert(entry, cursor)
+        if alert is not None:
+            yield alert
+    if record.event_log_entry.dagster_event.event_type == DagsterEventType.RUN_FAILURE:
+        yield run_alert(record.event_log_entry)
 
 
 def build_alert_sensor() -> SensorDefinition:
@@ -131,36 +160,26 @@ def build_alert_sensor() -> SensorDefinition:
         default_status=DefaultSensorStatus.RUNNING,
         description="Failed asset checks and failed runs -> one alert each (log, and webhook when set).",
     )
-    def data_quality_alerts(context: SensorEvaluationContext, alert_webhook: AlertWebhook) -> SensorResult | SkipReason:
+    def data_quality_alerts(context: SensorEvaluationContext, alert_webhook: AlertWebhook) -> SensorResult:
         cursor = AlertCursor.parse(context.cursor)
-        storage = context.instance.event_log_storage
-        sources = [
-            (DagsterEventType.ASSET_CHECK_EVALUATION, "checks_after"),
-            (DagsterEventType.RUN_FAILURE, "runs_after"),
-        ]
         sent = 0
-        for event_type, position in sources:
-            records = storage.get_event_records(
-                EventRecordsFilter(event_type=event_type, after_cursor=getattr(cursor, position)),
-                limit=BATCH,
-                ascending=True,
-            )
-            for record in records:
-                alert = check_alert(record, cursor) if position == "checks_after" else run_alert(record)
-                if alert is not None:
-                    context.log.warning(f"ALERT {alert.text}")
-                    try:
-                        alert_webhook.post(alert.text)
-                    except (urllib.error.URLError, TimeoutError, OSError) as err:
-                        # Keep the cursor before this alert: the next tick sends it again.
-                        context.log.error(f"Alert webhook unreachable ({type(err).__name__}); retrying next tick")
-                        return SensorResult(cursor=cursor.serialize(), skip_reason="Alert webhook unreachable")
-                    if alert.fingerprint:
-                        cursor.open_failures[alert.fingerprint] = list(alert.partitions)
-                    sent += 1
-                setattr(cursor, position, record.storage_id)
-        if not sent:
-            return SensorResult(cursor=cursor.serialize(), skip_reason="No new failed checks or runs")
-        return SensorResult(cursor=cursor.serialize())
+        for record, position in finished_runs(context.instance, cursor):
+            for alert in run_alerts(context.instance, record, cursor):
+                if alert.text in cursor.sent_for_run:
+                    continue  # sent on the tick the webhook went down
+                context.log.warning(f"ALERT {alert.text}")
+                try:
+                    alert_webhook.post(alert.text)
+                except (urllib.error.URLError, TimeoutError, OSError) as err:
+                    # The cursor stays before this run: the next tick sends what is left of it.
+                    context.log.error(f"Alert webhook unreachable ({type(err).__name__}); retrying next tick")
+                    return SensorResult(cursor=cursor.serialize(), skip_reason="Alert webhook unreachable")
+                if alert.fingerprint:
+                    cursor.open_failures[alert.fingerprint] = list(alert.partitions)
+                cursor.sent_for_run.append(alert.text)
+                sent += 1
+            setattr(cursor, position, EventLogCursor.from_storage_id(record.storage_id).to_string())
+            cursor.sent_for_run = []
+        return SensorResult(cursor=cursor.serialize(), skip_reason=None if sent else "No new failed checks or runs")
 
     return data_quality_alerts
