@@ -22,7 +22,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
-.PHONY: install run dev test lint format source clean
+.PHONY: install run dev test lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -44,6 +44,14 @@ $(DAGSTER_HOME)/dagster.yaml: sales_assets/dagster.yaml
 ## Generate the embedded source (skipped by `make run` when it already exists).
 source: install
 	$(BIN)/python -m sales_assets.source generate
+
+## Play the order-taking application: today's orders and late changes (see README, "Operations").
+simulate: install
+	$(BIN)/python -m sales_assets.source simulate
+
+## dbt's source freshness: when dlt last loaded each raw table.
+freshness: install
+	cd dbt_project && ../$(BIN)/dbt source freshness --profiles-dir .
 
 ## Materialize every asset for every partition on the configured setup, in one run.
 run: install

@@ -1,5 +1,5 @@
-"""The dbt project, with its manifest prepared at install time (`make` runs
-`dagster-dbt project prepare-and-package`), so loading definitions never runs `dbt parse`."""
+"""The dbt project, with its manifest prepared at install time (`make` runs `dbt parse` when a
+dbt file changes), so loading definitions never runs dbt."""
 
 from __future__ import annotations
 

@@ -39,6 +39,9 @@ class Warehouse(ConfigurableResource):
 
     def dlt_pipeline(self, name: str) -> dlt.Pipeline:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # Stamp every row with its load (`_dlt_load_id`, a unix timestamp), as dlt does for
+        # row-by-row sources: which load wrote a row, and dbt's source freshness reads it.
+        dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
         return dlt.pipeline(
             pipeline_name=name,
             destination=dlt.destinations.duckdb(self.path),
