@@ -17,10 +17,9 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster
 # The same warehouse path when dbt parses here and when Dagster runs it, so runs can reuse the
 # partial parse (dbt re-parses everything when its profile renders differently).
 export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
-# A backfill records one event per partition per asset: hand them to storage in batches, and plan
-# each asset's partition range as one event (Dagster's own switches; see README, "Backfills").
+# A backfill records one event per partition per asset: hand them to storage in batches (Dagster's
+# own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
-export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
 .PHONY: install run dev test lint format source simulate freshness clean
 

@@ -131,7 +131,7 @@ def build_source_change_sensor(
             if start is None:
                 return SkipReason("The source has no orders yet")
             return SensorResult(
-                skip_reason=f"Watching changes made after {start} (history is loaded by the {job.name} job)",
+                skip_reason=f"Watching changes made after {start} (history: `make run` or a backfill)",
                 cursor=ChangeCursor(start).serialize(),
             )
         changes = detect_changes(engine, cursor.modified_after)
