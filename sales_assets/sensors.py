@@ -43,6 +43,7 @@ from dagster._core.storage.tags import (
 
 from sales_assets.resources import SalesSource
 from sales_assets.source.changes import detect_changes, latest_modification
+from sales_assets.source.engine import SourceUnavailableError
 
 SOURCE_CHANGES_SENSOR = "source_changes"
 MAX_RUNS_PER_TICK = 5
@@ -127,7 +128,10 @@ def build_source_change_sensor(
         if cursor.modified_after is None:
             # A new watcher starts at the source's present: history is loaded by the job (or
             # `make run`), not by one enormous change run.
-            start = latest_modification(engine)
+            try:
+                start = latest_modification(engine)
+            except SourceUnavailableError as err:  # the embedded source is not generated yet
+                return SkipReason(str(err))
             if start is None:
                 return SkipReason("The source has no orders yet")
             return SensorResult(

@@ -162,6 +162,13 @@ def test_partitions_of_a_queued_run_are_not_requested_twice(ticks: Ticks, live_s
     assert set(ticks.partitions(result)) == set(report.order_dates_touched) - {TODAY}
 
 
+def test_a_missing_embedded_source_is_a_skip_that_says_what_to_do(tmp_path: Path, instance: DagsterInstance) -> None:
+    ticks = Ticks(live_definitions(tmp_path / "p", tmp_path / "not-generated"), instance)
+    result = ticks.tick()
+    assert result.run_requests == [] and "Sales.sqlite" in result.skip_message and "generate" in result.skip_message
+    assert ticks.cursor is None  # starts watching once the source exists
+
+
 def test_day_ranges_join_consecutive_days_and_merge_the_closest_beyond_the_limit() -> None:
     days = [date(2013, 1, d) for d in (1, 2, 3, 10, 12, 20, 28, 30, 31)]
     assert day_ranges(days, max_ranges=10) == [
