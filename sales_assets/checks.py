@@ -394,7 +394,7 @@ def daily_revenue_in_trailing_range(window: Window, source: SalesSource, warehou
         window,
         problems,
         f"{len(problems)} days with revenue (SUM(subtotal)) far outside the trailing weeks: {'; '.join(notes[:5])}",
-        severity=AssetCheckSeverity.WARN,
+        severity=WARN,
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from sales_assets.source import reference_data as ref
 from sales_assets.source import tables as t
 from sales_assets.source.engine import connect_embedded
+from sales_assets.source.writer import create_indexes
 
 FAULT_KINDS: tuple[str, ...] = (
     "null_keys",
@@ -214,11 +215,7 @@ def _rebuild(conn: sqlite3.Connection, table: t.SourceTable, relaxed: Collection
     conn.execute(f'insert into {schema}."{new}" ({cols}) select {cols} from {schema}."{table.name}"')
     conn.execute(f'drop table {schema}."{table.name}"')
     conn.execute(f'alter table {schema}."{new}" rename to "{table.name}"')
-    for index in table.indexes:
-        # Named as writer.create_indexes names them; qualified because the files are attached.
-        name = f"IX_{table.name}_{'_'.join(index)}"
-        columns = ", ".join(f'"{c}"' for c in index)
-        conn.execute(f'CREATE INDEX {schema}."{name}" ON "{table.name}" ({columns})')
+    create_indexes(conn, table, schema=table.schema)  # qualified: the files are attached
 
 
 # --- the faults -----------------------------------------------------------------------------------

@@ -53,7 +53,9 @@ def create_table(conn: sqlite3.Connection, table: t.SourceTable) -> None:
     conn.execute(table.ddl())
 
 
-def create_indexes(conn: sqlite3.Connection, table: t.SourceTable) -> None:
+def create_indexes(conn: sqlite3.Connection, table: t.SourceTable, schema: str | None = None) -> None:
+    """The contract's indexes; `schema` qualifies them when the file is attached under that name."""
+    prefix = f'"{schema}".' if schema else ""
     for cols in table.indexes:
         name = f"IX_{table.name}_{'_'.join(cols)}"
-        conn.execute(f'CREATE INDEX "{name}" ON "{table.name}" (' + ", ".join(f'"{c}"' for c in cols) + ")")
+        conn.execute(f'CREATE INDEX {prefix}"{name}" ON "{table.name}" (' + ", ".join(f'"{c}"' for c in cols) + ")")
