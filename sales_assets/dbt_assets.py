@@ -18,14 +18,12 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from sales_assets.dbt_project import dbt_project, manifest_is_stale
 from sales_assets.partitions import naive_window
-from sales_assets.resources import Warehouse
 from sales_assets.translators import SalesDbtTranslator
+from sales_assets.warehouses import Warehouse
 
 STAGING = "path:models/staging"
 FACTS = "path:models/analytics/facts"  # incremental, partitioned by order date
 MARTS = "path:models/analytics/marts"  # whole-history tables
-
-_translator = SalesDbtTranslator()
 
 
 def window_vars(context: AssetExecutionContext) -> dict[str, str]:
@@ -59,7 +57,8 @@ def dbt_build(
         yield event
 
 
-def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
+def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str = "duckdb") -> list[AssetsDefinition]:
+    translator = SalesDbtTranslator(warehouse_kind)
     if manifest_is_stale():
         warnings.warn(
             f"{dbt_project.manifest_path} is older than the dbt project's files: "
@@ -72,7 +71,7 @@ def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         project=dbt_project,
         select=STAGING,
         name="dbt_staging",
-        dagster_dbt_translator=_translator,
+        dagster_dbt_translator=translator,
     )
     def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
         yield from dbt_build(context, dbt, warehouse, "cautious")
@@ -82,7 +81,7 @@ def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         project=dbt_project,
         select=FACTS,
         name="dbt_partitioned",
-        dagster_dbt_translator=_translator,
+        dagster_dbt_translator=translator,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
     )
@@ -96,7 +95,7 @@ def build_dbt_assets(partitions_def: PartitionsDefinition) -> list[AssetsDefinit
         project=dbt_project,
         select=MARTS,
         name="dbt_analytics",
-        dagster_dbt_translator=_translator,
+        dagster_dbt_translator=translator,
     )
     def dbt_analytics(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
         yield from dbt_build(context, dbt, warehouse, "cautious")

@@ -22,7 +22,7 @@ def build_definitions(settings: Settings) -> Definitions:
     sales_job = build_sales_job(partitions_def)
     changes_job = build_changes_job(partitions_def)
     return Definitions(
-        assets=[*build_dlt_assets(settings, partitions_def), *build_dbt_assets(partitions_def)],
+        assets=[*build_dlt_assets(settings, partitions_def), *build_dbt_assets(partitions_def, settings.target)],
         asset_checks=build_checks(partitions_def),
         jobs=[sales_job, changes_job],
         schedules=[build_daily_schedule(sales_job)],

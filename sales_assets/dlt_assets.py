@@ -21,12 +21,13 @@ from dagster_dlt import DagsterDltResource, dlt_assets
 
 from sales_assets.dlt_sources import sales_source
 from sales_assets.partitions import naive_window
-from sales_assets.resources import SalesSource, Warehouse
+from sales_assets.resources import SalesSource
 from sales_assets.settings import Settings
 from sales_assets.source import tables as t
 from sales_assets.source.engine import has_table, source_engine
 from sales_assets.source.queries import Window
 from sales_assets.translators import SalesDltTranslator
+from sales_assets.warehouses import Warehouse, build_warehouse
 
 ORDERS_PIPELINE = "sales_orders"
 REFERENCE_PIPELINE = "sales_reference"
@@ -68,16 +69,17 @@ def _load(
 def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:
     # Only used to describe the assets: building it neither connects nor reflects.
     spec_engine = source_engine(settings.source_url, settings.source_dir)
-    translator = SalesDltTranslator(source_kind=settings.source_engine_kind)
+    translator = SalesDltTranslator(source_kind=settings.source_engine_kind, warehouse_kind=settings.target)
+    spec_destination = build_warehouse(settings).dlt_destination()
 
     def spec_pipeline(name: str) -> dlt.Pipeline:
         # Describes the destination for the asset specs only. Runs build their own pipeline
         # (Warehouse.dlt_pipeline), so loading definitions writes no state where runs keep theirs.
         return dlt.pipeline(
             pipeline_name=f"{name}_spec",
-            destination=dlt.destinations.duckdb(str(settings.warehouse_path)),
+            destination=spec_destination,
             dataset_name="raw",
-            pipelines_dir=str(Path(tempfile.gettempdir()) / "sales_assets_dlt_specs"),
+            pipelines_dir=str(Path(tempfile.gettempdir()) / "sales_assets_dlt_specs" / settings.target),
         )
 
     @dlt_assets(

@@ -17,11 +17,11 @@ from pathlib import Path
 from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from sales_assets.resources import Warehouse
 from sales_assets.settings import Settings, load_settings
 from sales_assets.source.engine import schema_file
 from sales_assets.source.generator import GeneratorConfig, generate
 from sales_assets.source.tables import SCHEMAS
+from sales_assets.warehouses import build_warehouse
 
 
 def ensure_source(settings: Settings) -> None:
@@ -73,8 +73,8 @@ def main() -> int:
         return 1
     print(f"\nRun {result.run_id} succeeded in {elapsed:.0f}s")
     print(f"Partitions: {len(keys):,} ({keys[0]} .. {keys[-1]})")
-    print(f"Warehouse:  {settings.warehouse_path}")
-    warehouse = Warehouse(path=str(settings.warehouse_path), dlt_dir=str(settings.dlt_pipelines_dir))
+    print(f"Warehouse:  {settings.warehouse_description}")
+    warehouse = build_warehouse(settings)
     for relation, rows in warehouse.row_counts(warehouse.relations()).items():
         print(f"  {'.'.join(relation.path):<40} {rows:>12,}")
     return 0

@@ -15,6 +15,10 @@ from pathlib import Path
 
 DEFAULT_PARTITIONS_START = "2011-05-31"
 WEBHOOK_ENV = "SALES_ALERT_WEBHOOK_URL"
+TARGETS = ("duckdb", "snowflake")
+# Password or key pair, whichever is set first. Secrets are handed to Dagster as EnvVar and to dbt
+# as env_var(), never as values (resource config is shown in the UI).
+SNOWFLAKE_AUTH = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PATH", "SNOWFLAKE_PRIVATE_KEY")
 
 
 class SettingsError(ValueError):
@@ -29,6 +33,27 @@ def _date(name: str, value: str) -> date:
 
 
 @dataclass(frozen=True)
+class SnowflakeSettings:
+    """The Snowflake account, from SNOWFLAKE_* variables (the names dbt and Snowflake's tools use).
+
+    Password or key pair: SNOWFLAKE_PASSWORD, or SNOWFLAKE_PRIVATE_KEY_PATH (or the key itself in
+    SNOWFLAKE_PRIVATE_KEY) with an optional SNOWFLAKE_PRIVATE_KEY_PASSPHRASE. SNOWFLAKE_HOST, _PORT
+    and _PROTOCOL are for a private endpoint or an emulator; unset, the account decides the host.
+    """
+
+    account: str
+    user: str
+    role: str
+    warehouse: str
+    database: str
+    auth_env: str  # the variable that holds the secret: SNOWFLAKE_PASSWORD, _PRIVATE_KEY_PATH or _PRIVATE_KEY
+    key_passphrase: bool = False  # SNOWFLAKE_PRIVATE_KEY_PASSPHRASE is set (an encrypted private key)
+    host: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     source_url: str | None
     source_dir: Path
@@ -38,6 +63,12 @@ class Settings:
     partitions_end: date | None
     # A secret: only ever handed to Dagster as EnvVar(WEBHOOK_ENV), never logged.
     alert_webhook_url: str | None = None
+    # Where dlt loads and dbt builds: the embedded DuckDB file, or Snowflake.
+    target: str = "duckdb"
+    snowflake: SnowflakeSettings | None = None
+    # dbt's target in dbt_project/profiles.yml: `target`, unless SALES_DBT_TARGET names another
+    # (the tests' `fakesnow`, which turns on the emulator's macro overrides).
+    dbt_target: str = "duckdb"
 
     @property
     def dlt_pipelines_dir(self) -> Path:
@@ -51,6 +82,13 @@ class Settings:
             return "sqlite"
         return self.source_url.split(":", 1)[0].split("+", 1)[0]
 
+    @property
+    def warehouse_description(self) -> str:
+        """Where the warehouse is, for people: a path, or account/database (never a secret)."""
+        if self.snowflake is not None:
+            return f"snowflake://{self.snowflake.account}/{self.snowflake.database}"
+        return str(self.warehouse_path)
+
 
 def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
@@ -61,6 +99,9 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         raise SettingsError(
             f"SALES_PARTITIONS_END={end} must be after SALES_PARTITIONS_START={start} (it is exclusive)"
         )
+    target = (env.get("SALES_TARGET") or "duckdb").lower()
+    if target not in TARGETS:
+        raise SettingsError(f"SALES_TARGET={target!r} must be one of: {', '.join(TARGETS)}")
     return Settings(
         source_url=env.get("SALES_SOURCE_URL") or None,
         source_dir=Path(env.get("SALES_SOURCE_DIR") or "data/source").resolve(),
@@ -69,4 +110,33 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         partitions_start=start,
         partitions_end=end,
         alert_webhook_url=env.get(WEBHOOK_ENV) or None,
+        target=target,
+        snowflake=snowflake_settings(env) if target == "snowflake" else None,
+        dbt_target=env.get("SALES_DBT_TARGET") or target,
+    )
+
+
+def snowflake_settings(env: os._Environ[str] | dict[str, str]) -> SnowflakeSettings:
+    """Read SNOWFLAKE_*; every missing variable is named at once, when definitions load."""
+    names = ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE")
+    missing = [name for name in names if not env.get(name)]
+    auth = [name for name in SNOWFLAKE_AUTH if env.get(name)]
+    if not auth:
+        missing.append("SNOWFLAKE_PASSWORD (or SNOWFLAKE_PRIVATE_KEY_PATH / SNOWFLAKE_PRIVATE_KEY for key-pair auth)")
+    if missing:
+        raise SettingsError(f"SALES_TARGET=snowflake needs these environment variables: {', '.join(missing)}")
+    port = env.get("SNOWFLAKE_PORT") or None
+    if port is not None and not port.isdigit():
+        raise SettingsError(f"SNOWFLAKE_PORT={port!r} is not a port number")
+    return SnowflakeSettings(
+        account=env["SNOWFLAKE_ACCOUNT"],
+        user=env["SNOWFLAKE_USER"],
+        role=env["SNOWFLAKE_ROLE"],
+        warehouse=env["SNOWFLAKE_WAREHOUSE"],
+        database=env["SNOWFLAKE_DATABASE"],
+        auth_env=auth[0],
+        key_passphrase=bool(env.get("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE")),
+        host=env.get("SNOWFLAKE_HOST") or None,
+        port=int(port) if port else None,
+        protocol=env.get("SNOWFLAKE_PROTOCOL") or None,
     )

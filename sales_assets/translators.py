@@ -44,13 +44,15 @@ class SalesDltTranslator(DagsterDltTranslator):
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):
-    def __init__(self) -> None:
+    def __init__(self, warehouse_kind: str = "duckdb") -> None:
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self.warehouse_kind = warehouse_kind
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith("model."):
-            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+            # The engine the models run on (SALES_TARGET), not the adapter the manifest was parsed with.
+            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS, kinds={"dbt", self.warehouse_kind})
             through_views = self._sources_read_through_views(manifest, unique_id)
             if "facts" in manifest["nodes"][unique_id]["fqn"] and through_views:
                 spec = spec.merge_attributes(deps=through_views)

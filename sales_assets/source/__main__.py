@@ -2,6 +2,8 @@
 
 Also `simulate` (today's orders and late changes) and `inject --faults KINDS` (known bad rows, see
 sales_assets.source.faults); `generate --inject KINDS` generates a source with faults in it.
+`check` checks the configured source, SQL Server or embedded, against the contract.
+`import-adventureworks DIR` makes the embedded source from Microsoft's AdventureWorks sample CSVs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from datetime import time as clock
 from pathlib import Path
 
 from sales_assets.settings import load_settings
+from sales_assets.source.adventureworks import AdventureWorksImportError, import_adventureworks
+from sales_assets.source.check import run_check
 from sales_assets.source.faults import FAULT_KINDS, inject_faults, parse_kinds
 from sales_assets.source.generator import GeneratorConfig, generate
 from sales_assets.source.simulator import simulate
@@ -55,7 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         help="order date per kind, in order (repeat; default: the newest dates with at least 3 orders)",
     )
     inj.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
+    commands.add_parser("check", help="check the source (SALES_SOURCE_URL, else SALES_SOURCE_DIR) against the contract")
+    aw = commands.add_parser(
+        "import-adventureworks", help="import Microsoft's AdventureWorks sample CSVs as the embedded source"
+    )
+    aw.add_argument("dir", help="the install script's folder: the *.csv files beside instawdb.sql")
+    aw.add_argument("--out", default=str(settings.source_dir), help="directory (SALES_SOURCE_DIR)")
     args = parser.parse_args(argv)
+    if args.command == "check":
+        return run_check(settings)
+    if args.command == "import-adventureworks":
+        return _import_adventureworks(Path(args.dir), Path(args.out))
     kinds_text = args.faults if args.command == "inject" else getattr(args, "inject", None)
     try:
         kinds = parse_kinds(kinds_text) if kinds_text is not None else []
@@ -108,6 +122,19 @@ def _inject(
     print(f"Injected {len(faults)} fault(s) into {directory}:")
     for fault in faults:
         print(f"  {fault.summary()}")
+
+
+def _import_adventureworks(source_dir: Path, out_dir: Path) -> int:
+    """Import and print rows per table and the order dates; bad input is reported, not a traceback."""
+    began = time.perf_counter()
+    try:
+        report = import_adventureworks(source_dir, out_dir)
+    except AdventureWorksImportError as error:
+        print(f"import-adventureworks: {error}\nNothing was written.", file=sys.stderr)
+        return 1
+    print(report.summary())
+    print(f"Done in {time.perf_counter() - began:.1f}s.")
+    return 0
 
 
 if __name__ == "__main__":

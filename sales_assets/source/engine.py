@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -51,14 +52,49 @@ def sqlite_engine(directory: Path) -> sa.Engine:
     return sa.create_engine("sqlite://", creator=lambda: connect_embedded(directory))
 
 
-def source_engine(url: str | None, directory: Path) -> sa.Engine:
+# A wrong host or port must fail in seconds: pymssql's default login timeout is 60 s, and FreeTDS,
+# left to negotiate the TDS version, retries the login once per version it tries.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def source_engine(url: str | None, directory: Path, connect_timeout: int = CONNECT_TIMEOUT_SECONDS) -> sa.Engine:
     """The engine for `SALES_SOURCE_URL` when set, else the embedded SQLite directory.
 
     Creating the engine does not connect, so definitions load with the source unreachable.
     """
-    if url:
-        return sa.create_engine(url)
-    return sqlite_engine(directory)
+    if not url:
+        return sqlite_engine(directory)
+    parsed = sa.make_url(url)
+    engine = sa.create_engine(parsed, connect_args=_connect_args(parsed, connect_timeout))
+    if parsed.get_backend_name() == "mssql" and parsed.get_driver_name() == "pymssql":
+        sa.event.listen(engine, "connect", _ymd_dates)
+    return engine
+
+
+def _connect_args(url: sa.URL, timeout: int) -> dict[str, Any]:
+    """Login timeouts for the SQL Server drivers; values written in the URL's query win."""
+    if url.get_backend_name() != "mssql":
+        return {}
+    if url.get_driver_name() == "pymssql":
+        return {
+            # As a number: values in the URL's query arrive as text.
+            "login_timeout": int(url.query.get("login_timeout", timeout)),
+            # TDS 7.4 is SQL Server 2012 and later. Fixed, FreeTDS logs in once (a silent host fails
+            # after `timeout`, not after one attempt per version) and never falls back to 7.1,
+            # which returns date and datetime2 columns as text.
+            "tds_version": url.query.get("tds_version", "7.4"),
+        }
+    if url.get_driver_name() == "pyodbc" and "timeout" not in url.query:
+        return {"timeout": timeout}  # pyodbc's connect(timeout=) is the ODBC login timeout
+    return {}
+
+
+def _ymd_dates(dbapi_connection: Any, _record: Any) -> None:
+    """pymssql sends datetime parameters as 'YYYY-MM-DD hh:mm:ss.mmm' text, which SQL Server reads
+    as year-day-month for a login whose language is, e.g., British or German: pin the order."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET DATEFORMAT ymd")
+    cursor.close()
 
 
 def has_table(engine: sa.Engine, schema: str, table: str) -> bool:

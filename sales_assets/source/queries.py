@@ -6,6 +6,7 @@ statement serves the embedded SQLite files and SQL Server.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -53,3 +54,112 @@ def _sa_type(declaration: str) -> sa.types.TypeEngine:
     if kind == "BOOLEAN":
         return sa.Boolean()
     return sa.String()
+
+
+_CONTRACT_TYPES: dict[str, type[sa.types.TypeEngine]] = {
+    "INTEGER": sa.Integer,
+    "SMALLINT": sa.SmallInteger,
+    "DATETIME": sa.DateTime,
+    "BOOLEAN": sa.Boolean,
+    "NUMERIC": sa.Numeric,
+    "DECIMAL": sa.Numeric,
+    "CHAR": sa.CHAR,
+    "NCHAR": sa.NCHAR,
+    "VARCHAR": sa.VARCHAR,
+    "NVARCHAR": sa.NVARCHAR,
+}
+
+
+def column_type(declaration: str) -> sa.types.TypeEngine:
+    """The SQLAlchemy type of a contract declaration such as 'NUMERIC(19,4) NOT NULL', with its size."""
+    match = re.fullmatch(r"(\w+)(?:\((\d+)(?:,(\d+))?\))?", declaration.split()[0])
+    if match is None or match[1].upper() not in _CONTRACT_TYPES:
+        raise ValueError(f"unknown contract type {declaration!r}")
+    return _CONTRACT_TYPES[match[1].upper()](*(int(arg) for arg in match.groups()[1:] if arg))
+
+
+def contract_table(source_table: t.SourceTable, metadata: sa.MetaData | None = None) -> sa.Table:
+    """The contract as a full `sa.Table` (types, nullability, key), shaped as reflection returns it.
+
+    Lets the statements dlt builds from a reflected table be built, and compiled for any dialect,
+    without a connection.
+    """
+    return sa.Table(
+        source_table.name,
+        metadata if metadata is not None else sa.MetaData(),
+        *(
+            sa.Column(
+                name,
+                column_type(decl),
+                nullable=not decl.endswith("NOT NULL"),
+                primary_key=name in source_table.primary_key,
+                autoincrement=False,
+            )
+            for name, decl in source_table.columns
+        ),
+        schema=source_table.schema,
+    )
+
+
+# Queries the asset checks send to the source (sales_assets/checks.py).
+
+
+def source_orders_query(window: Window, dialect: str) -> sa.Select:
+    """Per order in the window: SalesOrderID, OrderDate, TotalDue, line count, SUM(LineTotal)."""
+    header = table(t.SALES_ORDER_HEADER, "SalesOrderID", "OrderDate", "TotalDue")
+    detail = table(t.SALES_ORDER_DETAIL, "SalesOrderID", "LineTotal")
+    in_window = window_clause(header.c.OrderDate, window, dialect)
+    lines = (
+        sa.select(detail.c.SalesOrderID, sa.func.count().label("n"), sa.func.sum(detail.c.LineTotal).label("total"))
+        .where(detail.c.SalesOrderID.in_(sa.select(header.c.SalesOrderID).where(in_window)))
+        .group_by(detail.c.SalesOrderID)
+        .subquery()
+    )
+    return (
+        sa.select(header.c.SalesOrderID, header.c.OrderDate, header.c.TotalDue, lines.c.n, lines.c.total)
+        .select_from(header.outerjoin(lines, lines.c.SalesOrderID == header.c.SalesOrderID))
+        .where(in_window)
+    )
+
+
+def duplicate_lines_query(window: Window, dialect: str) -> sa.Select:
+    """(SalesOrderID, SalesOrderDetailID) occurring more than once among the window's order lines."""
+    header = table(t.SALES_ORDER_HEADER, "SalesOrderID", "OrderDate")
+    detail = table(t.SALES_ORDER_DETAIL, "SalesOrderID", "SalesOrderDetailID")
+    return (
+        sa.select(detail.c.SalesOrderID, detail.c.SalesOrderDetailID)
+        .where(
+            detail.c.SalesOrderID.in_(
+                sa.select(header.c.SalesOrderID).where(window_clause(header.c.OrderDate, window, dialect))
+            )
+        )
+        .group_by(detail.c.SalesOrderID, detail.c.SalesOrderDetailID)
+        .having(sa.func.count() > 1)
+    )
+
+
+def future_orders_query(partitions_end: datetime, dialect: str) -> sa.Select:
+    """(SalesOrderID, OrderDate) of orders dated on or after the end of the partition set."""
+    header = table(t.SALES_ORDER_HEADER, "SalesOrderID", "OrderDate")
+    return (
+        sa.select(header.c.SalesOrderID, header.c.OrderDate)
+        .where(header.c.OrderDate >= datetime_param("partitions_end", partitions_end, dialect))
+        .order_by(header.c.SalesOrderID)
+    )
+
+
+# Queries of `python -m sales_assets.source check` (sales_assets/source/check.py).
+
+
+def readable_query(source_table: t.SourceTable) -> sa.Select:
+    """The contract's columns and no rows: fails exactly when SELECT on them is not granted."""
+    return sa.select(*table(source_table, *source_table.column_names).c).limit(0)
+
+
+def row_count_query(source_table: t.SourceTable) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(table(source_table))
+
+
+def order_date_range_query() -> sa.Select:
+    header = table(t.SALES_ORDER_HEADER, "OrderDate")
+    return sa.select(sa.func.min(header.c.OrderDate), sa.func.max(header.c.OrderDate))

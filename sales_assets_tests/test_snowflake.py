@@ -1,0 +1,286 @@
+"""SALES_TARGET=snowflake, for real: dbt, the Dagster assets and the Python checks against fakesnow.
+
+fakesnow serves the Snowflake protocol on 127.0.0.1; snowflake.connector (through dagster-snowflake's
+SnowflakeResource) and dbt-snowflake connect to it as to an account. dlt's snowflake destination
+cannot load there (it stages files with PUT and COPY INTO), so the raw tables are seeded with what
+dlt loaded into the DuckDB run of the same source, column names folded to upper case as dlt's
+Snowflake naming leaves them; dlt's Snowflake configuration is tested without loading.
+
+Then the same two partitions and the same incremental rerun go through both warehouses, and every
+analytics table, the row counts and the checks' results must agree.
+"""
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import fakesnow
+import fakesnow.transforms
+import pytest
+from dagster import AssetKey, EnvVar
+
+from sales_assets import checks
+from sales_assets.definitions import build_definitions
+from sales_assets.jobs import FACT_SALES
+from sales_assets.settings import SettingsError, load_settings
+from sales_assets.source import tables as t
+from sales_assets.warehouses import SnowflakeWarehouse, Warehouse, build_warehouse
+from sales_assets_tests.conftest import Pipeline, make_settings
+
+FIRST, SECOND = "2013-01-10", "2013-01-11"
+WINDOW = (datetime(2013, 1, 10), datetime(2013, 1, 12))
+# fakesnow breaks views in a database named like one of its schemas: not `analytics`.
+DATABASE = "sales_ci"
+ACCOUNT = {
+    "SNOWFLAKE_ACCOUNT": "fakesnow",
+    "SNOWFLAKE_USER": "ci",
+    "SNOWFLAKE_PASSWORD": "not-a-secret",
+    "SNOWFLAKE_ROLE": "transformer",
+    "SNOWFLAKE_WAREHOUSE": "compute_wh",
+    "SNOWFLAKE_DATABASE": DATABASE,
+}
+MARTS = [
+    "customer_analysis",
+    "discount_impact",
+    "product_demand",
+    "sales_by_state_province",
+    "sales_by_territory",
+    "sales_performance",
+]
+ANALYTICS = ["fact_sales", *MARTS]
+
+
+def transforms(defs) -> list[AssetKey]:
+    """Every dbt model: staging and analytics (the raw layer is loaded, or seeded, separately)."""
+    graph = defs.resolve_asset_graph()
+    return sorted(key for key in graph.materializable_asset_keys if key.path[0] in ("staging", "analytics"))
+
+
+def run_both_windows(pipeline: Pipeline, selection: list[AssetKey]) -> list:
+    """Two partitions in one run, then the first again (fact_sales' incremental rerun) with the marts."""
+    first = pipeline.run(FIRST, SECOND, selection=selection)
+    rerun = pipeline.run(FIRST, selection=[FACT_SALES, *(AssetKey(["analytics", m]) for m in MARTS)])
+    return [first, rerun]
+
+
+@pytest.fixture(scope="module")
+def duckdb_pipeline(small_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("duckdb"), small_source))
+    raw = [AssetKey(["raw", table.warehouse_name]) for table in t.ALL_TABLES]
+    pipeline.results = run_both_windows(pipeline, [*raw, *transforms(pipeline.defs)])
+    return pipeline
+
+
+@pytest.fixture(scope="module")
+def fakesnow_env() -> Iterator[dict[str, str]]:
+    """A fakesnow server on 127.0.0.1 and the environment that points SALES_TARGET=snowflake at it."""
+    with fakesnow.server() as server, pytest.MonkeyPatch.context() as patch:
+        env = {
+            **ACCOUNT,
+            "SALES_TARGET": "snowflake",
+            # Turns on the emulator's workarounds (dbt_project.yml); production targets never match.
+            "SALES_DBT_TARGET": "fakesnow",
+            "SNOWFLAKE_HOST": server["host"],
+            "SNOWFLAKE_PORT": str(server["port"]),
+            "SNOWFLAKE_PROTOCOL": server["protocol"],
+        }
+        for name, value in env.items():
+            patch.setenv(name, value)
+        # fakesnow rewrites every SUM(x) to SUM(TRY_CAST(x AS DOUBLE)) (Snowflake sums VARCHARs);
+        # that makes money inexact, which Snowflake's NUMBER sums are not. Our models sum no text.
+        patch.setattr(fakesnow.transforms, "numeric_agg_implicit_cast", lambda expression: expression)
+        yield env
+
+
+def seed_raw(duckdb_warehouse: Path) -> None:
+    """Copy DuckDB's raw tables into fakesnow's database, as dlt's snowflake destination would load them."""
+    duck = sys.modules["fakesnow.server"].shared_fs.duck_conn.cursor()
+    duck.execute(f"attach '{duckdb_warehouse}' as loaded (read_only)")
+    try:
+        tables = duck.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'loaded' and table_schema = 'raw' and left(table_name, 5) <> '_dlt_'"
+        ).fetchall()
+        for (name,) in tables:
+            columns = duck.execute(
+                "select column_name from information_schema.columns where table_catalog = 'loaded' "
+                "and table_schema = 'raw' and table_name = ? order by ordinal_position",
+                [name],
+            ).fetchall()
+            # Unquoted identifiers fold to upper case in Snowflake; dlt's snowflake naming relies on it.
+            select = ", ".join(f'"{column}" as "{column.upper()}"' for (column,) in columns)
+            duck.execute(
+                f"create table {DATABASE.upper()}.RAW.{name.upper()} as select {select} from loaded.raw.{name}"
+            )
+    finally:
+        duck.execute("detach loaded")
+
+
+@pytest.fixture(scope="module")
+def snowflake_pipeline(
+    fakesnow_env: dict[str, str],
+    duckdb_pipeline: Pipeline,
+    small_source: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Pipeline:
+    settings = load_settings(os.environ)
+    local = make_settings(tmp_path_factory.mktemp("snowflake"), small_source)
+    settings = replace(
+        settings,
+        source_dir=local.source_dir,
+        data_dir=local.data_dir,
+        partitions_start=local.partitions_start,
+        partitions_end=local.partitions_end,
+    )
+    pipeline = Pipeline(settings)
+    warehouse = build_warehouse(settings)
+    warehouse.query(f"create database if not exists {DATABASE}")
+    warehouse.query("create schema if not exists raw")
+    seed_raw(duckdb_pipeline.settings.warehouse_path)
+    pipeline.results = run_both_windows(pipeline, transforms(pipeline.defs))
+    return pipeline
+
+
+def warehouse_of(pipeline: Pipeline) -> Warehouse:
+    return build_warehouse(pipeline.settings)
+
+
+def table_rows(warehouse: Warehouse, name: str) -> list[tuple]:
+    """All rows of analytics.<name>, comparable across engines.
+
+    Dates and timestamps are rendered in SQL (fakesnow's server returns a NULL timestamp as
+    1970-01-01); numbers come back as Decimal or float and are compared as values.
+    """
+    columns = warehouse.query(
+        "select lower(column_name), lower(data_type) from information_schema.columns "
+        "where lower(table_schema) = 'analytics' and lower(table_name) = ? order by ordinal_position",
+        [name],
+    )
+    assert columns, f"analytics.{name} has no columns"
+    rendered = [
+        f"cast(cast({column} as date) as varchar) || ' ' || cast(extract(hour from {column}) as varchar)"
+        if "timestamp" in kind
+        else f"cast({column} as varchar)"
+        if kind == "date"
+        else column
+        for column, kind in columns
+    ]
+    rows = warehouse.query(f"select {', '.join(rendered)} from analytics.{name}")
+    return sorted((tuple(_value(v) for v in row) for row in rows), key=repr)
+
+
+def _value(value: object) -> object:
+    if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+        return round(Decimal(value), 6).normalize()
+    return value
+
+
+def test_missing_snowflake_settings_are_named_when_definitions_load() -> None:
+    env = {**ACCOUNT, "SALES_TARGET": "snowflake"}
+    del env["SNOWFLAKE_WAREHOUSE"], env["SNOWFLAKE_PASSWORD"]
+    with pytest.raises(SettingsError) as error:
+        load_settings(env)
+    assert "SNOWFLAKE_WAREHOUSE" in str(error.value) and "SNOWFLAKE_PASSWORD" in str(error.value)
+    assert "SNOWFLAKE_ACCOUNT" not in str(error.value)
+    with pytest.raises(SettingsError, match="SALES_TARGET='bigquery'"):
+        load_settings({"SALES_TARGET": "bigquery"})
+
+
+def test_definitions_name_snowflake_and_keep_secrets_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name, value in {**ACCOUNT, "SALES_TARGET": "snowflake"}.items():
+        monkeypatch.setenv(name, value)
+    settings = replace(load_settings(os.environ), data_dir=tmp_path)
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    for key in (AssetKey(["raw", "sales_order_header"]), AssetKey(["analytics", "fact_sales"])):
+        kinds = graph.get(key).kinds
+        assert "snowflake" in kinds and "duckdb" not in kinds, (key, kinds)
+    warehouse = defs.resources["warehouse"]
+    assert isinstance(warehouse, SnowflakeWarehouse)
+    # The password reaches Dagster as an EnvVar: the UI shows the variable's name, never its value.
+    assert isinstance(warehouse.snowflake.password, EnvVar)
+    assert "not-a-secret" not in repr(warehouse)
+
+
+def test_dlt_snowflake_destination_is_configured_without_loading(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    for name, value in {**ACCOUNT, "SALES_TARGET": "snowflake", "SNOWFLAKE_HOST": "acme.privatelink.example"}.items():
+        monkeypatch.setenv(name, value)
+    settings = replace(load_settings(os.environ), data_dir=tmp_path)
+    warehouse = build_warehouse(settings)
+    pipeline = warehouse.dlt_pipeline("sales_orders")
+    assert pipeline.destination.destination_name == "snowflake"
+    assert pipeline.dataset_name == "raw"
+    credentials = warehouse.dlt_destination().config_params["credentials"]
+    params = credentials.to_connector_params()
+    assert params["account"] == "fakesnow" and params["database"] == DATABASE
+    assert params["user"] == "ci" and params["warehouse"] == "compute_wh" and params["role"] == "transformer"
+    assert params["host"] == "acme.privatelink.example" and params["timezone"] == "UTC"
+    assert "not-a-secret" not in str(credentials), "dlt must not render the password"
+
+
+def test_same_analytics_on_snowflake_as_on_duckdb(duckdb_pipeline: Pipeline, snowflake_pipeline: Pipeline) -> None:
+    duck, snow = warehouse_of(duckdb_pipeline), warehouse_of(snowflake_pipeline)
+    for name in ANALYTICS:
+        expected, actual = table_rows(duck, name), table_rows(snow, name)
+        assert expected, f"analytics.{name} is empty on DuckDB: the comparison would prove nothing"
+        assert actual == expected, f"analytics.{name} differs between DuckDB and Snowflake"
+    days = snow.query(
+        "select cast(order_date as date), count(*), count(distinct sales_order_id) "
+        "from analytics.fact_sales group by 1 order by 1"
+    )
+    assert [str(day) for day, *_ in days] == [FIRST, SECOND], "both partitions, each once after the rerun"
+
+
+def test_row_counts_and_checks_agree(duckdb_pipeline: Pipeline, snowflake_pipeline: Pipeline) -> None:
+    def row_counts(pipeline: Pipeline) -> dict[AssetKey, int]:
+        counts = {}
+        for result in pipeline.results:
+            for event in result.get_asset_materialization_events():
+                materialization = event.step_materialization_data.materialization
+                if "dagster/row_count" in materialization.metadata:
+                    counts[materialization.asset_key] = materialization.metadata["dagster/row_count"].value
+        return counts
+
+    snow_counts = row_counts(snowflake_pipeline)
+    assert set(snow_counts) >= {AssetKey(["analytics", name]) for name in ANALYTICS}
+    assert snow_counts == {key: n for key, n in row_counts(duckdb_pipeline).items() if key in snow_counts}
+
+    # The checks that ran in the Snowflake runs (fact_sales' own) passed, as on DuckDB.
+    evaluations = [e for r in snowflake_pipeline.results for e in r.get_asset_check_evaluations()]
+    assert {e.check_name for e in evaluations} >= {"allocations_sum_to_header", "daily_revenue_in_trailing_range"}
+    assert all(e.passed for e in evaluations), [e.metadata for e in evaluations if not e.passed]
+
+    # Every Python check, evaluated on each warehouse over the same window, reports the same.
+    duck, snow = warehouse_of(duckdb_pipeline), warehouse_of(snowflake_pipeline)
+    source = duckdb_pipeline.defs.resources["source"]
+    for evaluate in (
+        checks.matches_source,
+        checks.order_totals_add_up,
+        checks.customers_exist,
+        checks.order_dates_valid,
+        checks.products_and_offers_exist,
+        checks.line_values_in_range,
+        checks.allocations_sum_to_header,
+        checks.daily_revenue_in_trailing_range,
+    ):
+        on_duckdb, on_snowflake = evaluate(WINDOW, source, duck), evaluate(WINDOW, source, snow)
+        assert on_duckdb.passed, (evaluate.__name__, on_duckdb.metadata["summary"])
+        assert on_snowflake.passed == on_duckdb.passed
+        assert on_snowflake.metadata == on_duckdb.metadata, evaluate.__name__
+
+
+def test_key_pair_auth_passes_only_variable_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env = {**ACCOUNT, "SALES_TARGET": "snowflake", "SNOWFLAKE_PRIVATE_KEY_PATH": str(tmp_path / "rsa_key.p8")}
+    env["SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"] = "also-secret"
+    del env["SNOWFLAKE_PASSWORD"]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SNOWFLAKE_PASSWORD", raising=False)
+    resource = build_warehouse(replace(load_settings(os.environ), data_dir=tmp_path)).snowflake
+    assert resource.password is None
+    assert isinstance(resource.private_key_path, EnvVar) and isinstance(resource.private_key_password, EnvVar)
+    assert "also-secret" not in repr(resource)
