@@ -12,7 +12,7 @@ from dagster_dlt import DagsterDltResource
 
 from sales_assets.alerts import AlertWebhook
 from sales_assets.dbt_project import dbt_executable, dbt_project
-from sales_assets.settings import WEBHOOK_ENV, Settings
+from sales_assets.settings import SOURCE_URL_ENV, WEBHOOK_ENV, Settings
 from sales_assets.source.engine import source_engine
 from sales_assets.warehouses import build_warehouse
 
@@ -29,7 +29,10 @@ class SalesSource(ConfigurableResource):
 
 def build_resources(settings: Settings) -> dict[str, Any]:
     return {
-        "source": SalesSource(url=settings.source_url, directory=str(settings.source_dir)),
+        # An EnvVar, not the value: the URL holds the source's password and resource config is shown in the UI.
+        "source": SalesSource(
+            url=EnvVar(SOURCE_URL_ENV) if settings.source_url else None, directory=str(settings.source_dir)
+        ),
         "warehouse": build_warehouse(settings),
         "dlt": DagsterDltResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable(), target=settings.dbt_target),

@@ -21,7 +21,7 @@ from sales_assets.settings import Settings, load_settings
 from sales_assets.source.engine import schema_file
 from sales_assets.source.generator import GeneratorConfig, generate
 from sales_assets.source.tables import SCHEMAS
-from sales_assets.warehouses import build_warehouse
+from sales_assets.warehouses import open_warehouse
 
 
 def ensure_source(settings: Settings) -> None:
@@ -74,9 +74,9 @@ def main() -> int:
     print(f"\nRun {result.run_id} succeeded in {elapsed:.0f}s")
     print(f"Partitions: {len(keys):,} ({keys[0]} .. {keys[-1]})")
     print(f"Warehouse:  {settings.warehouse_description}")
-    warehouse = build_warehouse(settings)
-    for relation, rows in warehouse.row_counts(warehouse.relations()).items():
-        print(f"  {'.'.join(relation.path):<40} {rows:>12,}")
+    with open_warehouse(settings) as warehouse:
+        for relation, rows in warehouse.row_counts(warehouse.relations()).items():
+            print(f"  {'.'.join(relation.path):<40} {rows:>12,}")
     return 0
 
 

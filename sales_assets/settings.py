@@ -15,8 +15,9 @@ from pathlib import Path
 
 DEFAULT_PARTITIONS_START = "2011-05-31"
 WEBHOOK_ENV = "SALES_ALERT_WEBHOOK_URL"
+SOURCE_URL_ENV = "SALES_SOURCE_URL"
 TARGETS = ("duckdb", "snowflake")
-# Password or key pair, whichever is set first. Secrets are handed to Dagster as EnvVar and to dbt
+# Password or key pair, exactly one. Secrets are handed to Dagster as EnvVar and to dbt
 # as env_var(), never as values (resource config is shown in the UI).
 SNOWFLAKE_AUTH = ("SNOWFLAKE_PASSWORD", "SNOWFLAKE_PRIVATE_KEY_PATH", "SNOWFLAKE_PRIVATE_KEY")
 
@@ -66,8 +67,8 @@ class Settings:
     # Where dlt loads and dbt builds: the embedded DuckDB file, or Snowflake.
     target: str = "duckdb"
     snowflake: SnowflakeSettings | None = None
-    # dbt's target in dbt_project/profiles.yml: `target`, unless SALES_DBT_TARGET names another
-    # (the tests' `fakesnow`, which turns on the emulator's macro overrides).
+    # dbt's target in dbt_project/profiles.yml: `target`, unless SALES_DBT_TARGET names an emulator's
+    # (`fake*`, e.g. the tests' `fakesnow`, which dbt_project.yml gives its workarounds).
     dbt_target: str = "duckdb"
 
     @property
@@ -90,7 +91,8 @@ class Settings:
         return str(self.warehouse_path)
 
 
-def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+def load_settings(environ: os._Environ[str] | dict[str, str] | None = None, warehouse: bool = True) -> Settings:
+    """The settings; `warehouse=False` skips the Snowflake account (the source's command line needs none)."""
     env = os.environ if environ is None else environ
     start = _date("SALES_PARTITIONS_START", env.get("SALES_PARTITIONS_START") or DEFAULT_PARTITIONS_START)
     end_raw = env.get("SALES_PARTITIONS_END") or None
@@ -103,7 +105,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
     if target not in TARGETS:
         raise SettingsError(f"SALES_TARGET={target!r} must be one of: {', '.join(TARGETS)}")
     return Settings(
-        source_url=env.get("SALES_SOURCE_URL") or None,
+        source_url=env.get(SOURCE_URL_ENV) or None,
         source_dir=Path(env.get("SALES_SOURCE_DIR") or "data/source").resolve(),
         warehouse_path=Path(env.get("SALES_WAREHOUSE_PATH") or "data/warehouse.duckdb").resolve(),
         data_dir=Path(env.get("SALES_DATA_DIR") or "data").resolve(),
@@ -111,9 +113,20 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         partitions_end=end,
         alert_webhook_url=env.get(WEBHOOK_ENV) or None,
         target=target,
-        snowflake=snowflake_settings(env) if target == "snowflake" else None,
-        dbt_target=env.get("SALES_DBT_TARGET") or target,
+        snowflake=snowflake_settings(env) if target == "snowflake" and warehouse else None,
+        dbt_target=_dbt_target(env, target),
     )
+
+
+def _dbt_target(env: os._Environ[str] | dict[str, str], target: str) -> str:
+    """SALES_DBT_TARGET may only name an emulator of the same engine: never build where dlt does not load."""
+    dbt_target = env.get("SALES_DBT_TARGET") or target
+    if dbt_target != target and not (target == "snowflake" and dbt_target.startswith("fake")):
+        raise SettingsError(
+            f"SALES_DBT_TARGET={dbt_target!r} does not match SALES_TARGET={target!r}: "
+            "unset it (it only names an emulator target, fake*, for SALES_TARGET=snowflake)"
+        )
+    return dbt_target
 
 
 def snowflake_settings(env: os._Environ[str] | dict[str, str]) -> SnowflakeSettings:
@@ -121,6 +134,9 @@ def snowflake_settings(env: os._Environ[str] | dict[str, str]) -> SnowflakeSetti
     names = ("SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_ROLE", "SNOWFLAKE_WAREHOUSE", "SNOWFLAKE_DATABASE")
     missing = [name for name in names if not env.get(name)]
     auth = [name for name in SNOWFLAKE_AUTH if env.get(name)]
+    if len(auth) > 1:
+        # dbt would send every one of them and the connector prefers the key: one login method only.
+        raise SettingsError(f"Set one Snowflake login method, not several: {', '.join(auth)}")
     if not auth:
         missing.append("SNOWFLAKE_PASSWORD (or SNOWFLAKE_PRIVATE_KEY_PATH / SNOWFLAKE_PRIVATE_KEY for key-pair auth)")
     if missing:

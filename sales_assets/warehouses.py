@@ -15,7 +15,8 @@ from typing import Any
 
 import dlt
 import duckdb
-from dagster import AssetKey, ConfigurableResource, EnvVar
+import snowflake.connector.errors
+from dagster import AssetKey, ConfigurableResource, EnvVar, build_resources
 from dagster_snowflake import SnowflakeResource
 from dlt.destinations.impl.snowflake.configuration import SnowflakeCredentials
 
@@ -46,10 +47,6 @@ class Warehouse(ConfigurableResource):
     """What assets and checks need from the warehouse, whatever the engine."""
 
     dlt_dir: str
-
-    @property
-    def kind(self) -> str:
-        raise NotImplementedError
 
     def dlt_destination(self) -> Any:
         raise NotImplementedError
@@ -94,10 +91,6 @@ class DuckDBWarehouse(Warehouse):
     """The embedded DuckDB file: one writer at a time, so dbt and checks take turns."""
 
     path: str
-
-    @property
-    def kind(self) -> str:
-        return "duckdb"
 
     def dlt_destination(self) -> Any:
         return dlt.destinations.duckdb(self.path)
@@ -149,10 +142,6 @@ class SnowflakeWarehouse(Warehouse):
 
     snowflake: SnowflakeResource
 
-    @property
-    def kind(self) -> str:
-        return "snowflake"
-
     def dlt_destination(self) -> Any:
         sf = self.snowflake
         extra = sf.additional_snowflake_connection_args or {}
@@ -175,15 +164,14 @@ class SnowflakeWarehouse(Warehouse):
         return dlt.destinations.snowflake(credentials=credentials, query_tag='{"app": "sales_assets"}')
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        import snowflake.connector.errors
-
-        with self.snowflake.get_connection() as conn:
-            cursor = conn.cursor()
+        with self.snowflake.get_connection() as conn, conn.cursor() as cursor:
             try:
                 return [tuple(row) for row in cursor.execute(sql, list(params)).fetchall()]
             except snowflake.connector.errors.ProgrammingError as err:
                 if err.errno == _SNOWFLAKE_MISSING_OBJECT:
-                    raise MissingRelationError(err.msg or str(err)) from err
+                    # Snowflake says the same of a table that is missing and one the role may not read.
+                    reason = (err.msg or str(err)).strip().splitlines()[-1]
+                    raise MissingRelationError(f"{reason} (missing, or not granted to the role)") from err
                 raise
 
 
@@ -210,6 +198,13 @@ def snowflake_resource(config: SnowflakeSettings) -> SnowflakeResource:
         timezone="UTC",
         additional_snowflake_connection_args=extra or None,
     )
+
+
+@contextmanager
+def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
+    """The warehouse outside a run (summaries, tests), its EnvVars resolved as Dagster resolves them in one."""
+    with build_resources({"warehouse": build_warehouse(settings)}) as resources:
+        yield resources.warehouse
 
 
 def build_warehouse(settings: Settings) -> Warehouse:

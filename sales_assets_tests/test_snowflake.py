@@ -13,6 +13,7 @@ analytics table, the row counts and the checks' results must agree.
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -28,7 +29,7 @@ from sales_assets.definitions import build_definitions
 from sales_assets.jobs import FACT_SALES
 from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
-from sales_assets.warehouses import SnowflakeWarehouse, Warehouse, build_warehouse
+from sales_assets.warehouses import SnowflakeWarehouse, Warehouse, build_warehouse, open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 
 FIRST, SECOND = "2013-01-10", "2013-01-11"
@@ -137,23 +138,25 @@ def snowflake_pipeline(
         partitions_end=local.partitions_end,
     )
     pipeline = Pipeline(settings)
-    warehouse = build_warehouse(settings)
-    warehouse.query(f"create database if not exists {DATABASE}")
-    warehouse.query("create schema if not exists raw")
+    with open_warehouse(settings) as warehouse:
+        warehouse.query(f"create database if not exists {DATABASE}")
+        warehouse.query("create schema if not exists raw")
     seed_raw(duckdb_pipeline.settings.warehouse_path)
     pipeline.results = run_both_windows(pipeline, transforms(pipeline.defs))
     return pipeline
 
 
-def warehouse_of(pipeline: Pipeline) -> Warehouse:
-    return build_warehouse(pipeline.settings)
+@contextmanager
+def both_warehouses(duckdb_pipeline: Pipeline, snowflake_pipeline: Pipeline) -> Iterator[tuple[Warehouse, Warehouse]]:
+    with open_warehouse(duckdb_pipeline.settings) as duck, open_warehouse(snowflake_pipeline.settings) as snow:
+        yield duck, snow
 
 
 def table_rows(warehouse: Warehouse, name: str) -> list[tuple]:
     """All rows of analytics.<name>, comparable across engines.
 
-    Dates and timestamps are rendered in SQL (fakesnow's server returns a NULL timestamp as
-    1970-01-01); numbers come back as Decimal or float and are compared as values.
+    Dates and timestamps are rendered in SQL, to the second (fakesnow's server returns a NULL
+    timestamp as 1970-01-01); numbers come back as Decimal or float and are compared as values.
     """
     columns = warehouse.query(
         "select lower(column_name), lower(data_type) from information_schema.columns "
@@ -162,7 +165,8 @@ def table_rows(warehouse: Warehouse, name: str) -> list[tuple]:
     )
     assert columns, f"analytics.{name} has no columns"
     rendered = [
-        f"cast(cast({column} as date) as varchar) || ' ' || cast(extract(hour from {column}) as varchar)"
+        f"cast(cast({column} as date) as varchar) || ' ' || cast(extract(hour from {column}) * 3600 "
+        f"+ extract(minute from {column}) * 60 + extract(second from {column}) as varchar)"
         if "timestamp" in kind
         else f"cast({column} as varchar)"
         if kind == "date"
@@ -188,6 +192,12 @@ def test_missing_snowflake_settings_are_named_when_definitions_load() -> None:
     assert "SNOWFLAKE_ACCOUNT" not in str(error.value)
     with pytest.raises(SettingsError, match="SALES_TARGET='bigquery'"):
         load_settings({"SALES_TARGET": "bigquery"})
+    with pytest.raises(SettingsError, match="SNOWFLAKE_PASSWORD, SNOWFLAKE_PRIVATE_KEY_PATH"):
+        load_settings({**ACCOUNT, "SALES_TARGET": "snowflake", "SNOWFLAKE_PRIVATE_KEY_PATH": "/keys/rsa_key.p8"})
+    with pytest.raises(SettingsError, match="SALES_DBT_TARGET='duckdb' does not match SALES_TARGET='snowflake'"):
+        load_settings({**ACCOUNT, "SALES_TARGET": "snowflake", "SALES_DBT_TARGET": "duckdb"})
+    # The source's command line needs no warehouse: an incomplete Snowflake account does not stop it.
+    assert load_settings(env, warehouse=False).snowflake is None
 
 
 def test_definitions_name_snowflake_and_keep_secrets_out(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -210,20 +220,49 @@ def test_dlt_snowflake_destination_is_configured_without_loading(monkeypatch: py
     for name, value in {**ACCOUNT, "SALES_TARGET": "snowflake", "SNOWFLAKE_HOST": "acme.privatelink.example"}.items():
         monkeypatch.setenv(name, value)
     settings = replace(load_settings(os.environ), data_dir=tmp_path)
-    warehouse = build_warehouse(settings)
-    pipeline = warehouse.dlt_pipeline("sales_orders")
+    with open_warehouse(settings) as warehouse:
+        pipeline = warehouse.dlt_pipeline("sales_orders")
+        credentials = warehouse.dlt_destination().config_params["credentials"]
     assert pipeline.destination.destination_name == "snowflake"
     assert pipeline.dataset_name == "raw"
-    credentials = warehouse.dlt_destination().config_params["credentials"]
     params = credentials.to_connector_params()
+    assert params["password"] == "not-a-secret", "resolved from SNOWFLAKE_PASSWORD in a run"
     assert params["account"] == "fakesnow" and params["database"] == DATABASE
     assert params["user"] == "ci" and params["warehouse"] == "compute_wh" and params["role"] == "transformer"
     assert params["host"] == "acme.privatelink.example" and params["timezone"] == "UTC"
     assert "not-a-secret" not in str(credentials), "dlt must not render the password"
 
 
+# Headline figures, shown side by side (`pytest -s`) and compared: the same SQL on both warehouses.
+# Sums cast to one type, so both engines print them alike.
+EXACT = "decimal(38, 4)"
+FIGURES = {
+    "fact_sales lines": "select count(*) from analytics.fact_sales",
+    "orders": "select count(distinct sales_order_id) from analytics.fact_sales",
+    "revenue (sum subtotal)": f"select cast(sum(subtotal) as {EXACT}) from analytics.fact_sales",
+    "total due": f"select cast(sum(total_due) as {EXACT}) from analytics.fact_sales",
+    "discount given": f"select cast(sum(discount_amount) as {EXACT}) from analytics.fact_sales",
+    "top customer by revenue": "select max(revenue) from analytics.customer_analysis",
+    "customers by segment": "select count(distinct customer_segment) from analytics.customer_analysis",
+    "territories with sales": "select count(*) from analytics.sales_by_territory where order_count > 0",
+    "top product revenue": "select max(revenue) from analytics.product_demand",
+    "customers": "select count(*) from analytics.customer_analysis",
+    "offer x discount-band rows": "select count(*) from analytics.discount_impact",
+    "days in sales_performance": "select count(*) from analytics.sales_performance",
+}
+
+
 def test_same_analytics_on_snowflake_as_on_duckdb(duckdb_pipeline: Pipeline, snowflake_pipeline: Pipeline) -> None:
-    duck, snow = warehouse_of(duckdb_pipeline), warehouse_of(snowflake_pipeline)
+    with both_warehouses(duckdb_pipeline, snowflake_pipeline) as (duck, snow):
+        compare_analytics(duck, snow)
+
+
+def compare_analytics(duck: Warehouse, snow: Warehouse) -> None:
+    print(f"\n{'figure':<28} {'DuckDB':>16} {'Snowflake (fakesnow)':>22}")
+    for label, sql in FIGURES.items():
+        (on_duckdb,), (on_snowflake,) = duck.query(sql)[0], snow.query(sql)[0]
+        print(f"{label:<28} {on_duckdb!s:>16} {on_snowflake!s:>22}")
+        assert _value(on_snowflake) == _value(on_duckdb), label
     for name in ANALYTICS:
         expected, actual = table_rows(duck, name), table_rows(snow, name)
         assert expected, f"analytics.{name} is empty on DuckDB: the comparison would prove nothing"
@@ -255,8 +294,12 @@ def test_row_counts_and_checks_agree(duckdb_pipeline: Pipeline, snowflake_pipeli
     assert all(e.passed for e in evaluations), [e.metadata for e in evaluations if not e.passed]
 
     # Every Python check, evaluated on each warehouse over the same window, reports the same.
-    duck, snow = warehouse_of(duckdb_pipeline), warehouse_of(snowflake_pipeline)
     source = duckdb_pipeline.defs.resources["source"]
+    with both_warehouses(duckdb_pipeline, snowflake_pipeline) as (duck, snow):
+        compare_checks(source, duck, snow)
+
+
+def compare_checks(source, duck: Warehouse, snow: Warehouse) -> None:
     for evaluate in (
         checks.matches_source,
         checks.order_totals_add_up,

@@ -24,7 +24,7 @@ from sales_assets.source.simulator import simulate
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = load_settings()
+    settings = load_settings(warehouse=False)
     parser = argparse.ArgumentParser(prog="python -m sales_assets.source")
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="write the embedded AdventureWorks-shaped source")
