@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install run dev test lint format source simulate freshness clean
+.PHONY: install run dev dashboard chromium test lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -68,8 +68,21 @@ run: install
 dev: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
+## The sales dashboard on http://127.0.0.1:8501 (set DASHBOARD_PORT to change the port), read-only.
+dashboard: install
+	$(BIN)/streamlit run sales_assets/dashboard/app.py --server.address 127.0.0.1 --server.port $${DASHBOARD_PORT:-8501} \
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+
+## Debian's chromium for the dashboard's browser test (Playwright drives it; it never downloads a
+## browser). Best effort: without root or apt the test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		($$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium could not be installed: the dashboard's browser test will be skipped"; }
+
 ## Two workers, one test module each (module fixtures stay in one process); most time is dbt.
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install

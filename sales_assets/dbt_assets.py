@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Out
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from sales_assets.dbt_project import dbt_project, manifest_is_stale
+from sales_assets.metadata import table_preview
 from sales_assets.partitions import naive_window
 from sales_assets.translators import SalesDbtTranslator
 from sales_assets.warehouses import Warehouse
@@ -53,7 +54,11 @@ def dbt_build(
     counts = warehouse.row_counts(outputs.values())
     for event in events:
         if isinstance(event, Output):
-            event = event.with_metadata({**event.metadata, "dagster/row_count": counts[outputs[event.output_name]]})
+            key = outputs[event.output_name]
+            metadata = {**event.metadata, "dagster/row_count": counts[key]}
+            if key.path[0] == "analytics":
+                metadata["preview"] = table_preview(warehouse, key)
+            event = event.with_metadata(metadata)
         yield event
 
 

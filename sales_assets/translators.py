@@ -16,6 +16,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from sales_assets.automation import MARTS_FOLLOW_UPSTREAM
 from sales_assets.freshness import DAILY_FRESHNESS
+from sales_assets.metadata import raw_column_schema
 from sales_assets.source.tables import ALL_TABLES
 
 _TABLES = {table.warehouse_name: table for table in ALL_TABLES}
@@ -40,12 +41,18 @@ class SalesDltTranslator(DagsterDltTranslator):
             owners=[OWNER],
             tags={"layer": "raw", "domain": "sales"},
             freshness_policy=DAILY_FRESHNESS,
-        ).merge_attributes(metadata={"dagster/table_name": f"raw.{table.warehouse_name}"})
+        ).merge_attributes(
+            metadata={
+                "dagster/table_name": f"raw.{table.warehouse_name}",
+                "dagster/column_schema": raw_column_schema(table),
+            }
+        )
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):
     def __init__(self, warehouse_kind: str = "duckdb") -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        # Code references: each model's page links to its .sql file.
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True))
         self.warehouse_kind = warehouse_kind
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:

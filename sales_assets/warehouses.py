@@ -36,7 +36,7 @@ class MissingRelationError(Exception):
     """A query named a table or view the warehouse does not hold (yet)."""
 
 
-def _relation_name(key: AssetKey) -> str:
+def relation_name(key: AssetKey) -> str:
     """`schema.table` for an asset key shaped [schema, table]; unquoted, so each engine folds case its way."""
     if len(key.path) != 2 or not all(_IDENTIFIER.fullmatch(part) for part in key.path):
         raise ValueError(f"{key.to_user_string()} does not name a warehouse relation")
@@ -83,7 +83,7 @@ class Warehouse(ConfigurableResource):
         keys = list(keys)
         if not keys:
             return {}
-        sql = " union all ".join(f"select {i}, count(*) from {_relation_name(key)}" for i, key in enumerate(keys))
+        sql = " union all ".join(f"select {i}, count(*) from {relation_name(key)}" for i, key in enumerate(keys))
         return {keys[i]: int(count) for i, count in self.query(sql)}
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_context
 
+from sales_assets.dashboard.connection import RELATIONS
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
 from sales_assets.freshness import DAILY_FRESHNESS
@@ -85,8 +86,29 @@ def test_kinds_descriptions_and_column_docs(defs) -> None:
     assert columns["total_due"] and columns["line_total"]
 
 
+def test_asset_pages_explain_themselves(defs) -> None:
+    """Description, columns, owners, layer/domain tags, kinds and a code reference on every page."""
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    assert {spec.group_name for spec in specs.values()} == {"raw", "staging", "analytics", "dashboard"}
+    for key, spec in specs.items():
+        assert spec.description and spec.owners == ["team:sales-analytics"], key
+        assert spec.tags["layer"] == key.path[0] and spec.tags["domain"] == "sales", key
+        assert spec.kinds, key
+        references = spec.metadata["dagster/code_references"].code_references
+        assert references and all(Path(ref.file_path).exists() for ref in references), key
+        if key.path[0] != "dashboard":
+            assert spec.metadata["dagster/column_schema"].columns, key
+    header = specs[AssetKey(["raw", "sales_order_header"])].metadata["dagster/column_schema"].columns
+    assert {c.name: c.type for c in header}["total_due"] == "NUMERIC(19,4)"
+    dashboard = specs[AssetKey(["dashboard", "sales_dashboard"])]
+    assert dashboard.kinds == {"streamlit"}
+    reads = {dep.asset_key for dep in dashboard.deps}
+    assert reads == {AssetKey(["analytics", name]) for name in RELATIONS} and reads <= set(specs)
+
+
 def test_every_asset_has_the_daily_freshness_policy(defs) -> None:
-    specs = list(defs.resolve_all_asset_specs())
+    # The dashboard is external (Dagster does not materialize it): no freshness of its own.
+    specs = [spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"]
     assert len(specs) == 35
     assert {spec.key: spec.freshness_policy for spec in specs} == {spec.key: DAILY_FRESHNESS for spec in specs}
 

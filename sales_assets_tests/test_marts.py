@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey
 
 from sales_assets_tests.conftest import Pipeline, make_settings
 
@@ -461,3 +462,14 @@ def test_rerunning_one_partition_changes_nothing(pipeline: Pipeline, source: Sou
     }
     assert {("raw/sales_order_header", RERUN_DAY), ("analytics/fact_sales", RERUN_DAY)} <= rebuilt
     assert _state(pipeline) == expected
+
+
+def test_analytics_pages_carry_row_counts_and_a_preview(pipeline: Pipeline) -> None:
+    for name in ("sales_performance", "customer_analysis", "fact_sales"):
+        event = pipeline.instance.get_latest_materialization_event(AssetKey(["analytics", name]))
+        metadata = event.asset_materialization.metadata
+        count = pipeline.query(f"select count(*) from analytics.{name}")[0][0]
+        assert metadata["dagster/row_count"].value == count > 0, name
+        preview = metadata["preview"].value
+        assert preview.startswith(f"First 5 rows of `analytics.{name}`"), name
+        assert preview.count("\n|") == 2 + 5, name  # header, separator and five rows

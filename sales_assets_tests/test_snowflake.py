@@ -11,7 +11,6 @@ analytics table, the row counts and the checks' results must agree.
 """
 
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -19,8 +18,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import fakesnow
-import fakesnow.transforms
 import pytest
 from dagster import AssetKey, EnvVar
 
@@ -31,19 +28,14 @@ from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
 from sales_assets.warehouses import SnowflakeWarehouse, Warehouse, build_warehouse, open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
+from sales_assets_tests.fakesnow_account import ACCOUNT as SNOWFLAKE_USER_ACCOUNT
+from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
 
 FIRST, SECOND = "2013-01-10", "2013-01-11"
 WINDOW = (datetime(2013, 1, 10), datetime(2013, 1, 12))
 # fakesnow breaks views in a database named like one of its schemas: not `analytics`.
 DATABASE = "sales_ci"
-ACCOUNT = {
-    "SNOWFLAKE_ACCOUNT": "fakesnow",
-    "SNOWFLAKE_USER": "ci",
-    "SNOWFLAKE_PASSWORD": "not-a-secret",
-    "SNOWFLAKE_ROLE": "transformer",
-    "SNOWFLAKE_WAREHOUSE": "compute_wh",
-    "SNOWFLAKE_DATABASE": DATABASE,
-}
+ACCOUNT = {**SNOWFLAKE_USER_ACCOUNT, "SNOWFLAKE_DATABASE": DATABASE}
 MARTS = [
     "customer_analysis",
     "discount_impact",
@@ -78,47 +70,8 @@ def duckdb_pipeline(small_source: Path, tmp_path_factory: pytest.TempPathFactory
 
 @pytest.fixture(scope="module")
 def fakesnow_env() -> Iterator[dict[str, str]]:
-    """A fakesnow server on 127.0.0.1 and the environment that points SALES_TARGET=snowflake at it."""
-    with fakesnow.server() as server, pytest.MonkeyPatch.context() as patch:
-        env = {
-            **ACCOUNT,
-            "SALES_TARGET": "snowflake",
-            # Turns on the emulator's workarounds (dbt_project.yml); production targets never match.
-            "SALES_DBT_TARGET": "fakesnow",
-            "SNOWFLAKE_HOST": server["host"],
-            "SNOWFLAKE_PORT": str(server["port"]),
-            "SNOWFLAKE_PROTOCOL": server["protocol"],
-        }
-        for name, value in env.items():
-            patch.setenv(name, value)
-        # fakesnow rewrites every SUM(x) to SUM(TRY_CAST(x AS DOUBLE)) (Snowflake sums VARCHARs);
-        # that makes money inexact, which Snowflake's NUMBER sums are not. Our models sum no text.
-        patch.setattr(fakesnow.transforms, "numeric_agg_implicit_cast", lambda expression: expression)
+    with fakesnow_account(DATABASE) as env:
         yield env
-
-
-def seed_raw(duckdb_warehouse: Path) -> None:
-    """Copy DuckDB's raw tables into fakesnow's database, as dlt's snowflake destination would load them."""
-    duck = sys.modules["fakesnow.server"].shared_fs.duck_conn.cursor()
-    duck.execute(f"attach '{duckdb_warehouse}' as loaded (read_only)")
-    try:
-        tables = duck.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = 'loaded' and table_schema = 'raw' and left(table_name, 5) <> '_dlt_'"
-        ).fetchall()
-        for (name,) in tables:
-            columns = duck.execute(
-                "select column_name from information_schema.columns where table_catalog = 'loaded' "
-                "and table_schema = 'raw' and table_name = ? order by ordinal_position",
-                [name],
-            ).fetchall()
-            # Unquoted identifiers fold to upper case in Snowflake; dlt's snowflake naming relies on it.
-            select = ", ".join(f'"{column}" as "{column.upper()}"' for (column,) in columns)
-            duck.execute(
-                f"create table {DATABASE.upper()}.RAW.{name.upper()} as select {select} from loaded.raw.{name}"
-            )
-    finally:
-        duck.execute("detach loaded")
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +94,7 @@ def snowflake_pipeline(
     with open_warehouse(settings) as warehouse:
         warehouse.query(f"create database if not exists {DATABASE}")
         warehouse.query("create schema if not exists raw")
-    seed_raw(duckdb_pipeline.settings.warehouse_path)
+    copy_schema(duckdb_pipeline.settings.warehouse_path, "raw", DATABASE)
     pipeline.results = run_both_windows(pipeline, transforms(pipeline.defs))
     return pipeline
 

@@ -1,0 +1,158 @@
+"""Read-only access to the warehouse's `analytics` schema, the same small interface for both engines.
+
+A `Reader` runs one query with `?` parameters and returns rows. DuckDB is opened read-only for each
+query and closed at once: a read-only connection takes a shared lock that keeps Dagster from writing,
+so the dashboard never holds one between queries. Every way the warehouse can be unusable (no file,
+models not built, a writer holding the lock, Snowflake unreachable) is a `WarehouseUnavailable` with
+a message for people, so the app shows a page instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from sales_assets.settings import Settings
+
+# The relations the dashboard reads; all of them are dbt models in `analytics`.
+RELATIONS = (
+    "fact_sales",
+    "sales_by_territory",
+    "sales_by_state_province",
+    "customer_analysis",
+    "product_demand",
+    "discount_impact",
+)
+HOW_TO_BUILD = (
+    "Run `make run` to build every partition, or start `make dev` and materialize all assets "
+    "in the Dagster UI (http://127.0.0.1:3000), then reload this page."
+)
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot answer now; `title` and `hint` are for people."""
+
+    kind = "unavailable"
+
+    def __init__(self, title: str, hint: str) -> None:
+        super().__init__(f"{title} {hint}")
+        self.title = title
+        self.hint = hint
+
+
+class WarehouseMissing(WarehouseUnavailable):
+    kind = "missing"
+
+
+class NotMaterialized(WarehouseUnavailable):
+    kind = "not_materialized"
+
+
+class WarehouseBusy(WarehouseUnavailable):
+    kind = "busy"
+
+
+class Reader(Protocol):
+    """What every query function needs: rows for SQL with `?` parameters."""
+
+    description: str
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
+
+
+class DuckDBReader:
+    """The DuckDB file, opened read-only per query so the pipeline can take the write lock between queries."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.description = str(path)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        if not self.path.exists():
+            raise WarehouseMissing(f"There is no warehouse at {self.path} yet.", HOW_TO_BUILD)
+        try:
+            conn = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.IOException as err:
+            if "lock" in str(err).lower():
+                raise WarehouseBusy(
+                    "The pipeline is writing to the warehouse right now.",
+                    "DuckDB allows no reader while a run writes: retry in a moment.",
+                ) from err
+            raise WarehouseMissing(f"The warehouse at {self.path} cannot be opened: {err}", HOW_TO_BUILD) from err
+        try:
+            # dlt stores naive datetimes as UTC; the same session time zone as the pipeline's queries.
+            conn.execute("set TimeZone = 'UTC'")
+            return conn.execute(sql, list(params)).fetchall()
+        except duckdb.CatalogException as err:
+            raise NotMaterialized(
+                f"The analytics tables are not built yet ({str(err).splitlines()[0]}).", HOW_TO_BUILD
+            ) from err
+        finally:
+            conn.close()
+
+
+class SnowflakeReader:
+    """Snowflake through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
+
+    def __init__(self, warehouse: Any, description: str) -> None:
+        self.warehouse = warehouse
+        self.description = description
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        import snowflake.connector.errors as sf_errors
+
+        from sales_assets.warehouses import MissingRelationError
+
+        try:
+            return self.warehouse.query(sql, params)
+        except MissingRelationError as err:
+            raise NotMaterialized(f"The analytics tables are not built yet ({err}).", HOW_TO_BUILD) from err
+        except (sf_errors.OperationalError, sf_errors.InterfaceError) as err:
+            raise WarehouseUnavailable(
+                f"Snowflake ({self.description}) cannot be reached.", f"{err.msg or err}; retry in a moment."
+            ) from err
+
+
+@contextmanager
+def open_reader(settings: Settings) -> Iterator[Reader]:
+    """The reader SALES_TARGET names; Snowflake's resource is set up once per `with`."""
+    if settings.snowflake is None:
+        yield DuckDBReader(settings.warehouse_path)
+        return
+    # Imported here: dagster and the Snowflake connector are only needed for that target.
+    from sales_assets.warehouses import open_warehouse
+
+    with open_warehouse(settings) as warehouse:
+        yield SnowflakeReader(warehouse, settings.warehouse_description)
+
+
+@dataclass(frozen=True)
+class WarehouseState:
+    """Whether the dashboard can show data, and if not, what to tell people."""
+
+    kind: str  # ready, missing, not_materialized, empty, busy or unavailable
+    title: str = ""
+    hint: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.kind == "ready"
+
+
+def check_warehouse(reader: Reader) -> WarehouseState:
+    """Probe every relation the dashboard reads, in one query; a friendly state instead of an exception."""
+    probe = "select " + ", ".join(f"(select count(*) from analytics.{name})" for name in RELATIONS)
+    try:
+        counts = reader.query(probe)[0]
+    except WarehouseUnavailable as err:
+        return WarehouseState(err.kind, err.title, err.hint)
+    if not counts[0]:
+        return WarehouseState(
+            "empty", "The warehouse holds no sales yet (analytics.fact_sales is empty).", HOW_TO_BUILD
+        )
+    return WarehouseState("ready")

@@ -1,0 +1,78 @@
+"""A Snowflake account on 127.0.0.1 for tests: a fakesnow server, SALES_TARGET=snowflake pointed at it,
+and DuckDB tables copied in as dlt or dbt would have left them in Snowflake.
+
+fakesnow serves the Snowflake protocol from DuckDB in this process, so snowflake.connector (through
+dagster-snowflake's SnowflakeResource) and dbt-snowflake subprocesses connect to it as to an account.
+"""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import fakesnow
+import fakesnow.transforms
+import pytest
+
+ACCOUNT = {
+    "SNOWFLAKE_ACCOUNT": "fakesnow",
+    "SNOWFLAKE_USER": "ci",
+    "SNOWFLAKE_PASSWORD": "not-a-secret",
+    "SNOWFLAKE_ROLE": "transformer",
+    "SNOWFLAKE_WAREHOUSE": "compute_wh",
+}
+
+
+@contextmanager
+def fakesnow_account(database: str) -> Iterator[dict[str, str]]:
+    """Serve fakesnow and set the environment SALES_TARGET=snowflake reads; yields that environment.
+
+    `database` must not be named like a schema (fakesnow's views break then).
+    """
+    with fakesnow.server() as server, pytest.MonkeyPatch.context() as patch:
+        env = {
+            **ACCOUNT,
+            "SNOWFLAKE_DATABASE": database,
+            "SALES_TARGET": "snowflake",
+            # Turns on the emulator's workaround (dbt_project.yml); production targets never match.
+            "SALES_DBT_TARGET": "fakesnow",
+            "SNOWFLAKE_HOST": server["host"],
+            "SNOWFLAKE_PORT": str(server["port"]),
+            "SNOWFLAKE_PROTOCOL": server["protocol"],
+        }
+        for name, value in env.items():
+            patch.setenv(name, value)
+        # fakesnow rewrites every SUM(x) to SUM(TRY_CAST(x AS DOUBLE)) (Snowflake sums VARCHARs);
+        # that makes money inexact, which Snowflake's NUMBER sums are not. Our SQL sums no text.
+        patch.setattr(fakesnow.transforms, "numeric_agg_implicit_cast", lambda expression: expression)
+        yield env
+
+
+def copy_schema(duckdb_warehouse: Path, schema: str, database: str, tables: list[str] | None = None) -> None:
+    """Copy a DuckDB warehouse's tables of `schema` into fakesnow's `database` (create both through the server first).
+
+    Names are upper-cased: unquoted identifiers fold to upper case in Snowflake, which is how dlt's
+    snowflake naming and dbt-snowflake leave them. dlt's own `_dlt*` tables are not copied.
+    """
+    duck = sys.modules["fakesnow.server"].shared_fs.duck_conn.cursor()
+    duck.execute(f"attach '{duckdb_warehouse}' as loaded (read_only)")
+    try:
+        names = tables or [
+            name
+            for (name,) in duck.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'loaded' and table_schema = ? and left(table_name, 4) <> '_dlt'",
+                [schema],
+            ).fetchall()
+        ]
+        for name in names:
+            columns = duck.execute(
+                "select column_name from information_schema.columns where table_catalog = 'loaded' "
+                "and table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            select = ", ".join(f'"{column}" as "{column.upper()}"' for (column,) in columns)
+            target = f"{database.upper()}.{schema.upper()}.{name.upper()}"
+            duck.execute(f"create table {target} as select {select} from loaded.{schema}.{name}")
+    finally:
+        duck.execute("detach loaded")

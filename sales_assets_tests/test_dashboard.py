@@ -1,0 +1,481 @@
+"""The sales dashboard over a real warehouse: data functions, the Streamlit app, and a real browser.
+
+One module fixture runs the whole pipeline on the small month (2013-01). The data functions are
+checked against plain SQL over analytics.fact_sales written here (not the app's SQL) for two filter
+combinations; the app through Streamlit's AppTest; the served page through Playwright and Debian's
+chromium (skipped, with the reason, where either is missing).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sales_assets.dashboard import data, display
+from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
+from sales_assets.dashboard.data import Filters
+from sales_assets.settings import load_settings
+from sales_assets.warehouses import open_warehouse
+from sales_assets_tests.conftest import Pipeline, make_settings
+from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "sales_assets" / "dashboard" / "app.py"
+SCREENSHOT = REPO / "data" / "screenshots" / "dashboard.png"
+CHROMIUM = Path("/usr/bin/chromium")
+EVIL = "O'Brien'; drop table x; --"
+
+WHOLE_MONTH = Filters(date(2013, 1, 1), date(2013, 1, 31))
+NARROW = Filters(date(2013, 1, 10), date(2013, 1, 20), ("Northwest",), ("Bikes",))
+# Every figure function in data, each called as name(reader, filters).
+FIGURES = (
+    "kpis",
+    "revenue_trend",
+    "top_customers",
+    "customer_segments",
+    "by_territory",
+    "by_state_province",
+    "top_products",
+    "by_category",
+    "product_returns",
+    "discount_by_offer",
+    "discount_summary",
+)
+# Each combination with its previous period, worked out by hand: the same length, just before.
+COMBOS = [(WHOLE_MONTH, (date(2012, 12, 1), date(2012, 12, 31))), (NARROW, (date(2012, 12, 30), date(2013, 1, 9)))]
+
+
+@pytest.fixture(scope="module")
+def warehouse(small_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("dashboard"), small_source))
+    pipeline.run("2013-01-01", "2013-01-31")
+    return pipeline.settings.warehouse_path
+
+
+@pytest.fixture(scope="module")
+def reader(warehouse: Path) -> DuckDBReader:
+    return DuckDBReader(warehouse)
+
+
+def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute(query, params or []).fetchall()
+
+
+def where(f: Filters, start: date | None = None, end: date | None = None) -> tuple[str, list]:
+    """The test's own selection of fact_sales rows (alias s): by calendar day, territory id and product id."""
+    clause, params = "cast(s.order_date as date) between ? and ?", [start or f.start, end or f.end]
+    if f.territories:
+        marks = ",".join("?" * len(f.territories))
+        territories = f"select territory_id from analytics.sales_by_territory where territory_name in ({marks})"
+        clause += f" and s.territory_id in ({territories})"
+        params += f.territories
+    if f.categories:
+        marks = ",".join("?" * len(f.categories))
+        clause += (
+            f" and s.product_id in (select product_id from analytics.product_demand where category_name in ({marks}))"
+        )
+        params += f.categories
+    return clause, params
+
+
+def facts(path: Path, f: Filters, select: str, tail: str = "", **period: date) -> list[tuple]:
+    clause, params = where(f, **period)
+    return sql(path, f"select {select} from analytics.fact_sales s where {clause} {tail}", params)
+
+
+def rows(frame, *columns: str) -> list[tuple]:
+    return list(frame[list(columns)].itertuples(index=False, name=None))
+
+
+# --- data functions -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("filters", "previous"), COMBOS, ids=["whole-month", "narrow"])
+def test_kpis_and_previous_period(warehouse: Path, reader: DuckDBReader, filters: Filters, previous) -> None:
+    got = data.kpis(reader, filters)
+    select = (
+        "coalesce(sum(subtotal), 0), coalesce(sum(total_due), 0),"
+        " count(distinct sales_order_id), count(distinct customer_id)"
+    )
+    ((revenue, due, orders, customers),) = facts(warehouse, filters, select)
+    ((p_revenue, p_due, p_orders, p_customers),) = facts(warehouse, filters, select, start=previous[0], end=previous[1])
+    assert orders > 0
+    assert (got.previous_filters.start, got.previous_filters.end) == previous
+    assert got.current == data.Kpis(revenue, due, orders, customers)
+    assert got.previous == data.Kpis(p_revenue, p_due, p_orders, p_customers)
+    assert got.current.average_order_value == (revenue / orders).quantize(Decimal("0.0001"))
+    if filters is NARROW:  # the narrow range has orders in its previous period: the deltas are real
+        assert p_orders > 0 and p_revenue > 0
+
+
+@pytest.mark.parametrize("filters", [WHOLE_MONTH, NARROW], ids=["whole-month", "narrow"])
+def test_trend_customers_territories_products(warehouse: Path, reader: DuckDBReader, filters: Filters) -> None:
+    per = "sum(subtotal), count(distinct sales_order_id)"
+    by_grain = {
+        "day": "cast(s.order_date as date)",
+        "month": "make_date(year(s.order_date), month(s.order_date), 1)",
+        "quarter": "make_date(year(s.order_date), 3 * quarter(s.order_date) - 2, 1)",
+    }
+    for grain, period in by_grain.items():
+        expected = facts(warehouse, filters, f"{period}, {per}", "group by 1 order by 1")
+        assert rows(data.revenue_trend(reader, filters, grain), "period", "revenue", "orders") == expected, grain
+
+    top = facts(warehouse, filters, "customer_id, sum(subtotal)", "group by 1 order by 2 desc, 1 limit 10")
+    assert rows(data.top_customers(reader, filters), "customer_id", "revenue") == top
+    segments = sql(
+        warehouse,
+        "select c.customer_segment, count(*) from analytics.customer_analysis c where c.customer_id in "
+        f"(select s.customer_id from analytics.fact_sales s where {where(filters)[0]}) group by 1",
+        where(filters)[1],
+    )
+    assert sorted(rows(data.customer_segments(reader, filters), "segment", "customers")) == sorted(segments)
+
+    territories = sql(
+        warehouse,
+        "select t.territory_name, count(distinct s.customer_id), count(distinct s.sales_order_id), sum(s.subtotal),"
+        " sum(s.total_due) from analytics.fact_sales s"
+        " join analytics.sales_by_territory t on s.territory_id = t.territory_id"
+        f" where {where(filters)[0]} group by 1",
+        where(filters)[1],
+    )
+    got = rows(data.by_territory(reader, filters), "territory", "customers", "orders", "revenue", "total_due")
+    assert sorted(got) == sorted(territories) and len(got) == (1 if filters.territories else 10)
+
+    products = facts(
+        warehouse, filters, "product_id, sum(order_qty), sum(subtotal)", "group by 1 order by 3 desc, 1 limit 10"
+    )
+    assert rows(data.top_products(reader, filters), "product_id", "units", "revenue") == products
+    categories = sql(
+        warehouse,
+        "select p.category_name, sum(s.order_qty), sum(s.subtotal) from analytics.fact_sales s"
+        f" join analytics.product_demand p on s.product_id = p.product_id where {where(filters)[0]} group by 1",
+        where(filters)[1],
+    )
+    assert sorted(rows(data.by_category(reader, filters), "category", "units", "revenue")) == sorted(categories)
+
+
+def test_states_are_whole_history_filtered_by_territory(warehouse: Path, reader: DuckDBReader) -> None:
+    states = data.by_state_province(reader, WHOLE_MONTH)
+    # The fixture's month is the whole history, so the states reconcile with fact_sales.
+    ((revenue,),) = sql(warehouse, "select sum(line_total) from analytics.fact_sales")
+    assert sum(states["revenue"]) == revenue
+    narrow = data.by_state_province(reader, NARROW)
+    expected = sql(
+        warehouse,
+        "select state_province_name, revenue from analytics.sales_by_state_province where territory_name = 'Northwest'",
+    )
+    assert sorted(rows(narrow, "state_province", "revenue")) == sorted(expected) and len(expected) > 0
+
+
+def band(discount: Decimal) -> str:
+    for limit, name in ((Decimal("0.05"), "1-5%"), (Decimal("0.10"), "6-10%"), (Decimal("0.20"), "11-20%")):
+        if 0 < discount <= limit:
+            return name
+    return "0% (none)" if discount == 0 else "21-35%" if discount <= Decimal("0.35") else "36% and over"
+
+
+@pytest.mark.parametrize("filters", [WHOLE_MONTH, NARROW], ids=["whole-month", "narrow"])
+def test_discounts(warehouse: Path, reader: DuckDBReader, filters: Filters) -> None:
+    lines = facts(
+        warehouse,
+        filters,
+        "special_offer_id, unit_price_discount, order_qty, unit_price, discount_amount, line_total, sales_order_id",
+    )
+    groups: dict[tuple, list] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0), Decimal(0)])
+    orders: dict[int, list] = defaultdict(lambda: [Decimal(0), False])
+    for offer, discount, qty, price, given, total, order in lines:
+        group = groups[(offer, band(discount))]
+        for i, value in enumerate((1, qty, price * qty, given, total)):
+            group[i] += value
+        orders[order][0] += total
+        orders[order][1] |= discount > 0
+    got = data.discount_by_offer(reader, filters)
+    columns = ("special_offer_id", "discount_band", "lines", "units", "gross_revenue", "discount", "revenue")
+    assert sorted(rows(got, *columns)) == sorted((*key, *values) for key, values in groups.items())
+    summary = data.discount_summary(reader, filters)
+    with_discount = [v for v, flag in orders.values() if flag]
+    without = [v for v, flag in orders.values() if not flag]
+    assert summary.discount_given == sum(g[3] for g in groups.values())
+    assert (summary.orders_with_discount, summary.orders_without_discount) == (len(with_discount), len(without))
+    assert summary.avg_order_value_without_discount == (sum(without) / len(without)).quantize(Decimal("0.0001"))
+    if filters is WHOLE_MONTH:  # the whole history: the mart must agree too
+        mart = sql(
+            warehouse,
+            "select special_offer_id, discount_band, units_sold, revenue, avg_order_value_with_discount"
+            " from analytics.discount_impact",
+        )
+        assert sorted(rows(got, "special_offer_id", "discount_band", "units", "revenue")) == sorted(m[:4] for m in mart)
+        assert summary.avg_order_value_with_discount == mart[0][4]
+
+
+def test_returns_and_no_returns_data(warehouse: Path, reader: DuckDBReader, tmp_path: Path) -> None:
+    returns = data.product_returns(reader, NARROW)
+    expected = sql(warehouse, "select count(*) from analytics.product_demand where category_name = 'Bikes'")
+    assert (
+        returns.tracked
+        and set(returns.products["category"]) == {"Bikes"}
+        and len(returns.products) == min(15, expected[0][0])
+    )
+    no_returns = copy_warehouse(
+        warehouse, tmp_path, "update analytics.product_demand set units_returned = null, return_rate = null"
+    )
+    assert data.product_returns(DuckDBReader(no_returns), WHOLE_MONTH).tracked is False
+
+
+def copy_warehouse(warehouse: Path, tmp_path: Path, statement: str) -> Path:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute(statement)
+    return copy
+
+
+def test_empty_warehouse_states(warehouse: Path, tmp_path: Path) -> None:
+    assert check_warehouse(DuckDBReader(warehouse)).ready
+    missing = check_warehouse(DuckDBReader(tmp_path / "nothing.duckdb"))
+    assert (missing.kind, "make run" in missing.hint) == ("missing", True)
+    with duckdb.connect(str(tmp_path / "raw_only.duckdb")) as conn:
+        conn.execute("create schema raw; create table raw.t (a int)")
+    bare = check_warehouse(DuckDBReader(tmp_path / "raw_only.duckdb"))
+    assert (bare.kind, "make dev" in bare.hint) == ("not_materialized", True)
+    empty = copy_warehouse(warehouse, tmp_path, "delete from analytics.fact_sales")
+    assert check_warehouse(DuckDBReader(empty)).kind == "empty"
+
+
+@pytest.fixture
+def locked(warehouse: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the warehouse whose write lock another process holds, as a running pipeline does."""
+    copy = copy_warehouse(warehouse, tmp_path, "select 1")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(copy)!r}); print('locked', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield copy
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_writer_holding_the_lock_is_a_friendly_busy_state(locked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = check_warehouse(DuckDBReader(locked))
+    assert state.kind == "busy" and "retry in a moment" in state.hint
+    at = run_app(locked, monkeypatch)
+    assert not at.exception and "retry in a moment" in at.warning[0].value
+
+
+class Recording:
+    """A reader that records what it is asked, in front of the real one."""
+
+    def __init__(self, inner: DuckDBReader) -> None:
+        self.inner, self.description, self.calls = inner, inner.description, []
+
+    def query(self, sql_text: str, params=()) -> list[tuple]:
+        self.calls.append((sql_text, list(params)))
+        return self.inner.query(sql_text, params)
+
+
+def test_filter_values_are_bound_never_written_into_sql(warehouse: Path, reader: DuckDBReader) -> None:
+    evil = Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, (EVIL,), (EVIL, "Bikes"))
+    recording = Recording(reader)
+    assert data.kpis(recording, evil).current == data.Kpis(Decimal(0), Decimal(0), 0, 0)
+    for name in FIGURES:
+        getattr(data, name)(recording, evil)
+    assert all(EVIL not in text and EVIL in params for text, params in recording.calls if "?" in text)
+    # Alongside a real value the quote changes nothing, and every table is still there.
+    both = Filters(NARROW.start, NARROW.end, ("Northwest", EVIL), ("Bikes",))
+    got, expected = data.kpis(reader, both), data.kpis(reader, NARROW)
+    assert (got.current, got.previous) == (expected.current, expected.previous)
+    assert check_warehouse(reader).ready
+
+
+# --- the Streamlit app --------------------------------------------------------------------------
+
+
+def run_app(path: Path | None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app as `make dashboard` runs it, on the DuckDB file `path` (None: the environment's warehouse as set)."""
+    if path is not None:
+        monkeypatch.setenv("SALES_WAREHOUSE_PATH", str(path))
+        monkeypatch.delenv("SALES_TARGET", raising=False)
+    return AppTest.from_file(str(APP), default_timeout=60).run()
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+def test_app_shows_the_data_functions_figures(warehouse: Path, reader: DuckDBReader, monkeypatch) -> None:
+    at = run_app(warehouse, monkeypatch)
+    assert not at.exception and not at.error
+    # The default period is the latest 90 days with data: here the whole month, with no orders before it.
+    whole = data.kpis(reader, WHOLE_MONTH).current
+    shown = metrics(at)
+    assert shown["Revenue"] == (display.money(whole.revenue), "")
+    assert shown["Total due"][0] == display.money(whole.total_due)
+    assert shown["Orders"][0] == display.count(whole.orders)
+    assert shown["Customers"][0] == display.count(whole.customers)
+    assert shown["Average order value"][0] == display.money(whole.average_order_value)
+    assert [t.label for t in at.tabs] == ["Overview", "Customers", "Territories", "Products", "Discounts"]
+
+    at.sidebar.multiselect(key="territories").select("Northwest").run()
+    northwest = data.kpis(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",))).current
+    assert not at.exception
+    assert metrics(at)["Revenue"][0] == display.money(northwest.revenue) != display.money(whole.revenue)
+
+    # The narrow combination: deltas against the previous period, as the data functions compute them.
+    at.sidebar.date_input(key="dates").set_value((NARROW.start, NARROW.end))
+    at.sidebar.multiselect(key="categories").select("Bikes").run()
+    narrow = data.kpis(reader, NARROW)
+    assert not at.exception
+    assert metrics(at)["Revenue"] == (
+        display.money(narrow.current.revenue),
+        display.signed_money(narrow.current.revenue - narrow.previous.revenue),
+    )
+    assert metrics(at)["Orders"] == (
+        display.count(narrow.current.orders),
+        display.signed_count(narrow.current.orders - narrow.previous.orders),
+    )
+    for grain in data.GRAINS:
+        at.radio(key="grain").set_value(grain).run()
+        assert not at.exception, grain
+
+
+def test_app_empty_warehouse_and_no_returns(warehouse: Path, tmp_path: Path, monkeypatch) -> None:
+    missing = run_app(tmp_path / "none.duckdb", monkeypatch)
+    assert not missing.exception and "make run" in missing.info[0].value and not missing.metric
+    with duckdb.connect(str(tmp_path / "raw_only.duckdb")) as conn:
+        conn.execute("create schema raw")
+    bare = run_app(tmp_path / "raw_only.duckdb", monkeypatch)
+    assert not bare.exception and "not built yet" in bare.info[0].value
+    no_returns = copy_warehouse(
+        warehouse, tmp_path, "update analytics.product_demand set units_returned = null, return_rate = null"
+    )
+    at = run_app(no_returns, monkeypatch)
+    assert not at.exception and any("No returns data in this source" in i.value for i in at.info)
+
+
+# --- Snowflake (fakesnow) -----------------------------------------------------------------------
+
+SNOWFLAKE_DATABASE = "dashboard_ci"  # fakesnow breaks views in a database named like one of its schemas
+
+
+def same(got, expected) -> bool:
+    if isinstance(got, data.Returns):
+        return got.tracked == expected.tracked and got.products.equals(expected.products)
+    return got.equals(expected) if hasattr(got, "equals") else got == expected
+
+
+def test_same_figures_on_snowflake(warehouse: Path, reader: DuckDBReader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SALES_TARGET=snowflake: the same query functions through SnowflakeWarehouse.query, against fakesnow."""
+    with fakesnow_account(SNOWFLAKE_DATABASE):
+        settings = load_settings()
+        with open_warehouse(settings) as snowflake_warehouse:
+            snowflake_warehouse.query(f"create database if not exists {SNOWFLAKE_DATABASE}")
+        with open_reader(settings) as snow:
+            assert isinstance(snow, SnowflakeReader)
+            assert check_warehouse(snow).kind == "not_materialized"
+            with open_warehouse(settings) as snowflake_warehouse:
+                snowflake_warehouse.query("create schema if not exists analytics")
+            copy_schema(warehouse, "analytics", SNOWFLAKE_DATABASE)
+            assert check_warehouse(snow).ready
+            for filters in (WHOLE_MONTH, NARROW):
+                for name in FIGURES:
+                    assert same(getattr(data, name)(snow, filters), getattr(data, name)(reader, filters)), name
+        at = run_app(None, monkeypatch)
+        assert not at.exception
+        assert metrics(at)["Revenue"][0] == display.money(data.kpis(reader, WHOLE_MONTH).current.revenue)
+
+
+# --- a real browser -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def sync_api():
+    """Playwright driving Debian's chromium (`apt-get install -y chromium`); it never downloads a browser."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)")
+    return pytest.importorskip("playwright.sync_api", reason="playwright is not installed in this environment")
+
+
+@pytest.fixture
+def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
+    """`streamlit run` as `make dashboard` starts it, on a free port of 127.0.0.1."""
+    port = free_port()
+    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse), "SALES_TARGET": "duckdb"}
+    log = (tmp_path / "streamlit.log").open("w")
+    options = {"address": "127.0.0.1", "port": port, "headless": "true"}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--browser.gatherUsageStats", "false"]
+    command += [part for name, value in options.items() for part in (f"--server.{name}", str(value))]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError((tmp_path / "streamlit.log").read_text()) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_browser_smoke(sync_api, server: str, reader: DuckDBReader) -> None:
+    """The served page: KPIs appear, a sidebar filter changes them; a screenshot is left at SCREENSHOT."""
+    northwest = data.kpis(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",))).current
+    whole = data.kpis(reader, WHOLE_MONTH).current
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server)
+            revenue = page.get_by_test_id("stMetricValue").first
+            sync_api.expect(revenue).to_have_text(display.money(whole.revenue), timeout=60_000)
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_test_id("stMultiSelect").first.click()
+            page.get_by_role("option", name="Northwest").click()
+            page.keyboard.press("Escape")
+            sync_api.expect(revenue).to_have_text(display.money(northwest.revenue), timeout=30_000)
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+            print(f"screenshot: {SCREENSHOT}")
+        finally:
+            browser.close()
