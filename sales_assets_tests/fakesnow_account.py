@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import fakesnow
 import fakesnow.transforms
 import pytest
+
+# The function, taken before its first call imports the submodule `fakesnow.server`, which then
+# replaces the package attribute of the same name: a second `fakesnow.server()` would call a module.
+from fakesnow import server as serve_fakesnow
 
 ACCOUNT = {
     "SNOWFLAKE_ACCOUNT": "fakesnow",
@@ -29,7 +32,7 @@ def fakesnow_account(database: str) -> Iterator[dict[str, str]]:
 
     `database` must not be named like a schema (fakesnow's views break then).
     """
-    with fakesnow.server() as server, pytest.MonkeyPatch.context() as patch:
+    with serve_fakesnow() as server, pytest.MonkeyPatch.context() as patch:
         env = {
             **ACCOUNT,
             "SNOWFLAKE_DATABASE": database,
