@@ -1,7 +1,8 @@
 """Read-only access to the warehouse's `analytics` schema, the same small interface for both engines.
 
-A `Reader` runs one query with `?` parameters and returns rows. DuckDB is opened read-only for each
-query and closed at once: a read-only connection takes a shared lock that keeps Dagster from writing,
+A `Reader` runs one query with `?` parameters and returns rows, through the pipeline's own warehouse
+resource (sales_assets.warehouses). DuckDB is opened read-only for each query and
+closed at once: a read-only connection takes a shared lock that keeps Dagster from writing,
 so the dashboard never holds one between queries. Every way the warehouse can be unusable (no file,
 models not built, a writer holding the lock, Snowflake unreachable) is a `WarehouseUnavailable` with
 a message for people, so the app shows a page instead of a traceback.
@@ -16,8 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import snowflake.connector.errors as sf_errors
 
 from sales_assets.settings import Settings
+from sales_assets.warehouses import DuckDBWarehouse, MissingRelationError, Warehouse, open_warehouse
 
 # The relations the dashboard reads; all of them are dbt models in `analytics`.
 RELATIONS = (
@@ -65,57 +68,47 @@ class Reader(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
 
 
-class DuckDBReader:
-    """The DuckDB file, opened read-only per query so the pipeline can take the write lock between queries."""
+class WarehouseReader:
+    """The project's warehouse resource (sales_assets.warehouses), its failures turned into states for people."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.description = str(path)
+    def __init__(self, warehouse: Warehouse, description: str) -> None:
+        self.warehouse = warehouse
+        self.description = description
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        if not self.path.exists():
-            raise WarehouseMissing(f"There is no warehouse at {self.path} yet.", HOW_TO_BUILD)
         try:
-            conn = duckdb.connect(str(self.path), read_only=True)
+            return self.warehouse.query(sql, params)
+        except MissingRelationError as err:
+            raise NotMaterialized(f"The analytics tables are not built yet ({err}).", HOW_TO_BUILD) from err
         except duckdb.IOException as err:
             if "lock" in str(err).lower():
                 raise WarehouseBusy(
                     "The pipeline is writing to the warehouse right now.",
                     "DuckDB allows no reader while a run writes: retry in a moment.",
                 ) from err
-            raise WarehouseMissing(f"The warehouse at {self.path} cannot be opened: {err}", HOW_TO_BUILD) from err
-        try:
-            # dlt stores naive datetimes as UTC; the same session time zone as the pipeline's queries.
-            conn.execute("set TimeZone = 'UTC'")
-            return conn.execute(sql, list(params)).fetchall()
-        except duckdb.CatalogException as err:
-            raise NotMaterialized(
-                f"The analytics tables are not built yet ({str(err).splitlines()[0]}).", HOW_TO_BUILD
-            ) from err
-        finally:
-            conn.close()
-
-
-class SnowflakeReader:
-    """Snowflake through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
-
-    def __init__(self, warehouse: Any, description: str) -> None:
-        self.warehouse = warehouse
-        self.description = description
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        import snowflake.connector.errors as sf_errors
-
-        from sales_assets.warehouses import MissingRelationError
-
-        try:
-            return self.warehouse.query(sql, params)
-        except MissingRelationError as err:
-            raise NotMaterialized(f"The analytics tables are not built yet ({err}).", HOW_TO_BUILD) from err
+            message = f"The warehouse at {self.description} cannot be opened: {err}"
+            raise WarehouseMissing(message, HOW_TO_BUILD) from err
         except (sf_errors.OperationalError, sf_errors.InterfaceError) as err:
             raise WarehouseUnavailable(
                 f"Snowflake ({self.description}) cannot be reached.", f"{err.msg or err}; retry in a moment."
             ) from err
+
+
+class DuckDBReader(WarehouseReader):
+    """The DuckDB file; DuckDBWarehouse opens it read-only per query, so the pipeline can write between queries."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(DuckDBWarehouse(path=str(path), dlt_dir=""), str(path))
+        self.path = path
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        if not self.path.exists():
+            raise WarehouseMissing(f"There is no warehouse at {self.path} yet.", HOW_TO_BUILD)
+        return super().query(sql, params)
+
+
+class SnowflakeReader(WarehouseReader):
+    """Snowflake through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
 
 
 @contextmanager
@@ -124,9 +117,6 @@ def open_reader(settings: Settings) -> Iterator[Reader]:
     if settings.snowflake is None:
         yield DuckDBReader(settings.warehouse_path)
         return
-    # Imported here: dagster and the Snowflake connector are only needed for that target.
-    from sales_assets.warehouses import open_warehouse
-
     with open_warehouse(settings) as warehouse:
         yield SnowflakeReader(warehouse, settings.warehouse_description)
 
