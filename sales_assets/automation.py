@@ -1,15 +1,10 @@
-"""Declarative automation: the whole-history marts follow fact_sales, once per batch of changes.
+"""Declarative automation: views are rebuilt when their SQL changes, and only then.
 
-The marts are rebuilt from all of fact_sales, so a change run per day would rebuild them once
-per run if they were part of each run. Instead they carry `AutomationCondition.eager()`: when any
-upstream asset is updated they are requested once, and not while an upstream run is still in
-progress or queued, so a burst of change runs ends in one rebuild. A run that already rebuilt them
-itself (the daily schedule, a full backfill) does not trigger them again.
-
-One clause of `eager()` is narrowed: "no upstream partition is missing" becomes "none missing
-before the newest day". The partition set ends at today, so today's fact_sales partition is
-missing until its first load; that must not hold back the marts after the days that were loaded,
-while a never-loaded history still does.
+A view holds no data, so new rows need nothing of it; what needs it is a change of its SQL (a
+new deployment) or its absence. dagster-dbt gives every model the checksum of its SQL as its code
+version, so `code_version_changed()` sees a changed view on the next evaluation. Both triggers
+fire once: a failed rebuild is not retried every tick until someone looks at it. The tables are
+built by the jobs (the schedule, the source-change sensor, backfills), never by this sensor.
 """
 
 from __future__ import annotations
@@ -21,15 +16,10 @@ from dagster import (
     DefaultSensorStatus,
 )
 
-_MISSING_BEFORE_LATEST_DAY = (
-    AutomationCondition.missing()
-    & ~AutomationCondition.will_be_requested()
-    & ~AutomationCondition.in_latest_time_window()
-)
-MARTS_FOLLOW_UPSTREAM = AutomationCondition.eager().replace(
-    "any_deps_missing",
-    AutomationCondition.any_deps_match(_MISSING_BEFORE_LATEST_DAY).with_label("any_deps_missing_before_latest_day"),
-)
+VIEWS_FOLLOW_THEIR_SQL = (
+    (AutomationCondition.missing().newly_true() | AutomationCondition.code_version_changed()).since_last_handled()
+    & ~AutomationCondition.in_progress()
+).with_label("rebuild_when_sql_changes_or_missing")
 
 
 def build_automation_sensor() -> AutomationConditionSensorDefinition:
@@ -38,5 +28,5 @@ def build_automation_sensor() -> AutomationConditionSensorDefinition:
         target=AssetSelection.all(),
         default_status=DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=30,
-        description="Evaluates the marts' automation condition: rebuild once after upstream updates.",
+        description="Evaluates the views' automation condition: rebuild a view when its SQL changes or it is missing.",
     )

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
-from dagster import BetaWarning, Definitions, PartitionsDefinition, in_process_executor, with_source_code_references
+from dagster import (
+    AssetsDefinition,
+    BetaWarning,
+    Definitions,
+    PartitionsDefinition,
+    in_process_executor,
+    with_source_code_references,
+)
 
 from sales_assets.alerts import build_alert_sensor
 from sales_assets.automation import build_automation_sensor
@@ -14,7 +20,7 @@ from sales_assets.checks import build_checks
 from sales_assets.dashboard_asset import dashboard_spec
 from sales_assets.dbt_assets import build_dbt_assets
 from sales_assets.dlt_assets import build_dlt_assets
-from sales_assets.jobs import build_changes_job, build_sales_job
+from sales_assets.jobs import build_daily_job, build_sales_job
 from sales_assets.partitions import daily_partitions
 from sales_assets.resources import build_resources
 from sales_assets.schedules import build_daily_schedule
@@ -22,8 +28,8 @@ from sales_assets.sensors import build_source_change_sensor
 from sales_assets.settings import Settings, load_settings
 
 
-def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> Sequence[Any]:
-    """Groups read left to right in the UI: raw -> staging -> analytics -> dashboard.
+def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> list[Any]:
+    """Groups read left to right in the UI: raw -> staging -> intermediate -> analytics -> dashboard.
 
     Code references link each asset page to its source: Python-defined assets to their function,
     dbt models to their .sql (the translator). A beta feature in Dagster, chosen on purpose and
@@ -42,15 +48,17 @@ def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> Se
 
 def build_definitions(settings: Settings) -> Definitions:
     partitions_def = daily_partitions(settings)
+    assets = build_assets(settings, partitions_def)
     sales_job = build_sales_job(partitions_def)
-    changes_job = build_changes_job(partitions_def)
+    tables = [a for a in assets if isinstance(a, AssetsDefinition) and a.node_def.name == "dbt_partitioned"]
+    daily_job = build_daily_job(partitions_def, tables)
     return Definitions(
-        assets=build_assets(settings, partitions_def),
+        assets=assets,
         asset_checks=build_checks(partitions_def),
-        jobs=[sales_job, changes_job],
-        schedules=[build_daily_schedule(sales_job)],
+        jobs=[sales_job, daily_job],
+        schedules=[build_daily_schedule(daily_job)],
         sensors=[
-            build_source_change_sensor(changes_job, partitions_def),
+            build_source_change_sensor(daily_job, partitions_def),
             build_automation_sensor(),
             build_alert_sensor(),
         ],

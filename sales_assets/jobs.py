@@ -1,34 +1,37 @@
-"""The two jobs: the whole graph for a day (or range), and the partitioned loads that changes need."""
+"""The two jobs: the whole graph (a first or full build), and what a day needs (the daily job)."""
 
 from __future__ import annotations
 
-from dagster import AssetKey, AssetSelection, PartitionsDefinition, define_asset_job
+from collections.abc import Sequence
+
+from dagster import AssetKey, AssetsDefinition, AssetSelection, PartitionsDefinition, define_asset_job
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 SALES_JOB = "sales_pipeline"
-CHANGES_JOB = "sales_changes"
+DAILY_JOB = "sales_daily"
 FACT_SALES = AssetKey(["analytics", "fact_sales"])
 
 
 def build_sales_job(partitions_def: PartitionsDefinition) -> UnresolvedAssetJobDefinition:
-    """Every asset: a run for partition D loads D's orders, refreshes reference tables and views,
-    builds D into fact_sales and rebuilds the whole-history analytics once."""
+    """Every asset, views included: what a first build, `make run` or a full backfill runs."""
     return define_asset_job(
         SALES_JOB,
         selection=AssetSelection.all(),
         partitions_def=partitions_def,
-        description="Source -> dlt -> warehouse -> dbt for one day, or a range in a single run.",
+        description="Everything: source -> dlt -> warehouse -> dbt views and tables, for a range in a single run.",
     )
 
 
-def build_changes_job(partitions_def: PartitionsDefinition) -> UnresolvedAssetJobDefinition:
-    """What a change in the source needs: reload the changed days and the reference tables (new
-    orders may name new customers), and rebuild those days of fact_sales. Staging models are
-    views (they see new rows as they land); the whole-history marts follow by declarative
-    automation, once for however many change runs (see sales_assets/automation.py)."""
+def build_daily_job(
+    partitions_def: PartitionsDefinition, tables: Sequence[AssetsDefinition]
+) -> UnresolvedAssetJobDefinition:
+    """What a day (or the days a source change touched) needs: load those days and the reference
+    changes, and build those days into every dbt table. The views are not recreated (they see new
+    rows as they land; sales_assets/automation.py rebuilds them when their SQL changes)."""
     return define_asset_job(
-        CHANGES_JOB,
-        selection=AssetSelection.groups("raw") | AssetSelection.assets(FACT_SALES),
+        DAILY_JOB,
+        selection=AssetSelection.groups("raw") | AssetSelection.assets(*tables),
         partitions_def=partitions_def,
-        description="Reload the order dates the source changed, and rebuild them in fact_sales.",
+        description="Load the given days and build them into the analytics tables (what the schedule and the "
+        "source-change sensor launch).",
     )

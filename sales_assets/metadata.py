@@ -4,7 +4,7 @@ from dagster import AssetKey, MetadataValue, TableColumn, TableColumnConstraints
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from sales_assets.source.tables import SourceTable
-from sales_assets.warehouses import Warehouse, relation_name
+from sales_assets.warehouses import Query, relation_name
 
 PREVIEW_ROWS = 5
 _NAMING = NamingConvention()
@@ -26,18 +26,18 @@ def raw_column_schema(table: SourceTable) -> TableSchema:
     )
 
 
-def table_preview(warehouse: Warehouse, key: AssetKey) -> MetadataValue:
+def table_preview(query: Query, key: AssetKey) -> MetadataValue:
     """The first rows of a table as a markdown table: what a stakeholder sees first on its page."""
     relation = relation_name(key)
     columns = [
         name
-        for (name,) in warehouse.query(
+        for (name,) in query(
             "select lower(column_name) from information_schema.columns "
             "where lower(table_schema) = ? and lower(table_name) = ? order by ordinal_position",
             list(key.path),
         )
     ]
-    rows = warehouse.query(f"select * from {relation} limit {PREVIEW_ROWS}")
+    rows = query(f"select * from {relation} limit {PREVIEW_ROWS}", ())
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join("" if value is None else str(value) for value in row) + " |" for row in rows]
     return MetadataValue.md(f"First {len(rows)} rows of `{relation}`:\n\n" + "\n".join(lines))

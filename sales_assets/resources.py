@@ -7,11 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from dagster import ConfigurableResource, EnvVar
-from dagster_dbt import DbtCliResource
 from dagster_dlt import DagsterDltResource
 
 from sales_assets.alerts import AlertWebhook
-from sales_assets.dbt_project import dbt_executable, dbt_project
+from sales_assets.dbt_project import SalesDbtCliResource, dbt_executable, dbt_project
 from sales_assets.settings import SOURCE_URL_ENV, WEBHOOK_ENV, Settings
 from sales_assets.source.engine import source_engine
 from sales_assets.warehouses import build_warehouse
@@ -35,7 +34,12 @@ def build_resources(settings: Settings) -> dict[str, Any]:
         ),
         "warehouse": build_warehouse(settings),
         "dlt": DagsterDltResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable(), target=settings.dbt_target),
+        "dbt": SalesDbtCliResource(
+            project_dir=dbt_project,
+            dbt_executable=dbt_executable(),
+            target=settings.dbt_target,
+            artifacts_dir=str(settings.dbt_artifacts_dir),
+        ),
         # An EnvVar, not the value: the URL is a secret and resource config is shown in the UI.
         "alert_webhook": AlertWebhook(url=EnvVar(WEBHOOK_ENV) if settings.alert_webhook_url else None),
     }

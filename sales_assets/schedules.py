@@ -7,7 +7,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 
 def build_daily_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
-    """At 01:15, the whole graph for yesterday.
+    """At 01:15, the daily job for yesterday.
 
     Partitions run to today (intraday orders load as the source-change sensor sees them), so
     Dagster's `build_schedule_from_partitioned_job`, which requests the newest partition, would
@@ -20,7 +20,7 @@ def build_daily_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinitio
         job=job,
         cron_schedule="15 1 * * *",
         default_status=DefaultScheduleStatus.RUNNING,
-        description="Finalize yesterday: every asset for the last complete day's partition.",
+        description="Finalize yesterday: load the last complete day and build it into the analytics tables.",
     )
     def finalize_yesterday(context: ScheduleEvaluationContext) -> RunRequest:
         tick = context.scheduled_execution_time or datetime.now(UTC)

@@ -77,6 +77,11 @@ class Settings:
         return self.data_dir / "dlt"
 
     @property
+    def dbt_artifacts_dir(self) -> Path:
+        """dbt's target folders and partial parse for this warehouse (see SalesDbtCliResource)."""
+        return self.data_dir / "dbt"
+
+    @property
     def source_engine_kind(self) -> str:
         """The source database's engine, as shown in asset kinds ('sqlite', 'mssql', ...)."""
         if not self.source_url:

@@ -1,7 +1,8 @@
 """The one place that decides asset keys, groups, kinds and descriptions for dlt and dbt assets.
 
 Keys follow the warehouse: `raw/<table>` for what dlt loads (which is also the key dbt gives its
-`raw` sources, so lineage joins up), `staging/<model>` and `analytics/<model>` for dbt models.
+`raw` sources, so lineage joins up), `<schema>/<model>` for dbt models (staging, intermediate,
+analytics).
 """
 
 from __future__ import annotations
@@ -14,13 +15,17 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from sales_assets.automation import MARTS_FOLLOW_UPSTREAM
+from sales_assets.automation import VIEWS_FOLLOW_THEIR_SQL
 from sales_assets.freshness import DAILY_FRESHNESS
 from sales_assets.metadata import raw_column_schema
 from sales_assets.source.tables import ALL_TABLES
 
 _TABLES = {table.warehouse_name: table for table in ALL_TABLES}
 OWNER = "team:sales-analytics"
+
+
+def _is_view(node: Mapping[str, Any]) -> bool:
+    return node["config"].get("materialized") == "view"
 
 
 class SalesDltTranslator(DagsterDltTranslator):
@@ -59,35 +64,43 @@ class SalesDbtTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith("model."):
             # The engine the models run on (SALES_TARGET), not the adapter the manifest was parsed with.
-            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS, kinds={"dbt", self.warehouse_kind})
-            through_views = self._sources_read_through_views(manifest, unique_id)
-            if "facts" in manifest["nodes"][unique_id]["fqn"] and through_views:
+            spec = spec.replace_attributes(kinds={"dbt", self.warehouse_kind})
+            if _is_view(manifest["nodes"][unique_id]):
+                # A view shows its inputs' data as they are: it is as fresh as they are, and is
+                # rebuilt only when its SQL changes, so it carries no freshness policy of its own.
+                return spec
+            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+            direct = {dep.asset_key for dep in spec.deps}
+            through_views = [key for key in self._sources_read_through_views(manifest, unique_id) if key not in direct]
+            if through_views:
                 spec = spec.merge_attributes(deps=through_views)
         return spec
 
     def _sources_read_through_views(self, manifest: Mapping[str, Any], unique_id: str) -> list[AssetKey]:
-        """The raw tables a model reads through staging views.
+        """The raw tables a table model reads through views.
 
-        A view holds no data: fact_sales' rows come from the raw tables behind it. Naming them as
-        direct upstreams lets a run of raw tables and fact_sales alone (the source-change job,
-        which has no reason to recreate views) load before it builds.
+        A view holds no data: a table's rows come from the raw tables behind the views it reads.
+        Naming them as direct upstreams lets a run of raw tables and the dbt tables alone (the
+        daily job, which has no reason to recreate views) load before it builds.
         """
-        keys = []
-        for parent in manifest["nodes"][unique_id]["depends_on"]["nodes"]:
-            node = manifest["nodes"].get(parent)
-            if node and node["config"].get("materialized") == "view":
-                keys += [
-                    self.get_asset_key(manifest["sources"][source])
-                    for source in node["depends_on"]["nodes"]
-                    if source.startswith("source.")
-                ]
-        return sorted(set(keys), key=lambda key: key.to_user_string())
+        nodes = manifest["nodes"]
+        keys: set[AssetKey] = set()
+        views = [
+            parent for parent in nodes[unique_id]["depends_on"]["nodes"] if parent in nodes and _is_view(nodes[parent])
+        ]
+        while views:
+            for parent in nodes[views.pop()]["depends_on"]["nodes"]:
+                if parent.startswith("source."):
+                    keys.add(self.get_asset_key(manifest["sources"][parent]))
+                elif parent in nodes and _is_view(nodes[parent]):
+                    views.append(parent)
+        return sorted(keys, key=lambda key: key.to_user_string())
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        # Whole-history marts follow their upstream; partitioned facts are driven by the
-        # schedule and the source-change sensor, staging views by the job.
-        if dbt_resource_props["resource_type"] == "model" and "marts" in dbt_resource_props["fqn"]:
-            return MARTS_FOLLOW_UPSTREAM
+        # Views are rebuilt when their SQL changes (or they are missing); tables are built by the
+        # jobs for the partitions the schedule and the source-change sensor request.
+        if dbt_resource_props["resource_type"] == "model" and _is_view(dbt_resource_props):
+            return VIEWS_FOLLOW_THEIR_SQL
         return None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

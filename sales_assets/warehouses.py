@@ -6,10 +6,9 @@ ask the resource for a dlt pipeline, a dbt environment and query results; they n
 Queries are the cross-database subset both engines run the same way, with `?` parameters.
 """
 
-import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,9 @@ _RELATIONS_SQL = """
     where lower(table_schema) in ('raw', 'staging', 'analytics') and left(lower(table_name), 5) <> '_dlt_'
     order by case lower(table_schema) when 'raw' then 1 when 'staging' then 2 else 3 end, 2
 """
+
+
+Query = Callable[[str, Sequence[Any]], list[tuple]]
 
 
 class MissingRelationError(Exception):
@@ -62,29 +64,35 @@ class Warehouse(ConfigurableResource):
             pipelines_dir=self.dlt_dir,
         )
 
-    @contextmanager
-    def dbt_env(self) -> Iterator[None]:
-        """The environment one dbt invocation needs beyond the process's own (profiles.yml reads it)."""
-        yield
+    def dbt_env(self) -> dict[str, str]:
+        """The environment a dbt invocation needs beyond the process's own (profiles.yml reads it)."""
+        return {}
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        """Rows of a query with `?` placeholders, in a UTC session (dlt stores naive datetimes as UTC).
+    def session(self) -> AbstractContextManager[Query]:
+        """One connection for several queries, as a function of (sql, params) -> rows.
 
-        Raises MissingRelationError when the query names a relation the warehouse lacks.
+        Queries have `?` placeholders and run in a UTC session (dlt stores naive datetimes as UTC);
+        one naming a relation the warehouse lacks raises MissingRelationError.
         """
         raise NotImplementedError
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Rows of one query (see `session`)."""
+        with self.session() as query:
+            return query(sql, params)
 
     def relations(self) -> list[AssetKey]:
         """The warehouse's tables and views as [schema, name], raw then staging then analytics."""
         return [AssetKey([schema, name]) for schema, name in self.query(_RELATIONS_SQL)]
 
-    def row_counts(self, keys: Iterable[AssetKey]) -> dict[AssetKey, int]:
-        """Rows in the relations behind asset keys shaped [schema, table]."""
+    def row_counts(self, keys: Iterable[AssetKey], query: Query | None = None) -> dict[AssetKey, int]:
+        """Rows in the relations behind asset keys shaped [schema, table] (in `query`'s session, if given)."""
         keys = list(keys)
         if not keys:
             return {}
         sql = " union all ".join(f"select {i}, count(*) from {relation_name(key)}" for i, key in enumerate(keys))
-        return {keys[i]: int(count) for i, count in self.query(sql)}
+        rows = query(sql, ()) if query else self.query(sql)
+        return {keys[i]: int(count) for i, count in rows}
 
 
 class DuckDBWarehouse(Warehouse):
@@ -99,22 +107,10 @@ class DuckDBWarehouse(Warehouse):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return super().dlt_pipeline(name)
 
-    @contextmanager
-    def dbt_env(self) -> Iterator[None]:
-        """Point dbt (profiles.yml reads SALES_WAREHOUSE_PATH) at this warehouse for one invocation.
-
-        dagster-dbt hands the process environment to the dbt subprocess it starts, so the
-        resource, not whatever the environment held, decides which file dbt builds into.
-        """
-        previous = os.environ.get("SALES_WAREHOUSE_PATH")
-        os.environ["SALES_WAREHOUSE_PATH"] = self.path
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("SALES_WAREHOUSE_PATH", None)
-            else:
-                os.environ["SALES_WAREHOUSE_PATH"] = previous
+    def dbt_env(self) -> dict[str, str]:
+        # profiles.yml reads SALES_WAREHOUSE_PATH: the resource, not whatever the environment held,
+        # decides which file dbt builds into.
+        return {"SALES_WAREHOUSE_PATH": self.path}
 
     @contextmanager
     def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -124,13 +120,18 @@ class DuckDBWarehouse(Warehouse):
         finally:
             conn.close()
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    @contextmanager
+    def session(self) -> Iterator[Query]:
         with self.connect() as conn:
             conn.execute("set TimeZone = 'UTC'")
-            try:
-                return conn.execute(sql, list(params)).fetchall()
-            except duckdb.CatalogException as err:
-                raise MissingRelationError(str(err).splitlines()[0]) from err
+
+            def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+                try:
+                    return conn.execute(sql, list(params)).fetchall()
+                except duckdb.CatalogException as err:
+                    raise MissingRelationError(str(err).splitlines()[0]) from err
+
+            yield query
 
 
 # Snowflake's "does not exist or not authorized" (SQL compilation error 002003).
@@ -163,16 +164,22 @@ class SnowflakeWarehouse(Warehouse):
             credentials.query = {name: extra[name] for name in ("port", "protocol") if name in extra}
         return dlt.destinations.snowflake(credentials=credentials, query_tag='{"app": "sales_assets"}')
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self.snowflake.get_connection() as conn, conn.cursor() as cursor:
-            try:
-                return [tuple(row) for row in cursor.execute(sql, list(params)).fetchall()]
-            except snowflake.connector.errors.ProgrammingError as err:
-                if err.errno == _SNOWFLAKE_MISSING_OBJECT:
-                    # Snowflake says the same of a table that is missing and one the role may not read.
-                    reason = (err.msg or str(err)).strip().splitlines()[-1]
-                    raise MissingRelationError(f"{reason} (missing, or not granted to the role)") from err
-                raise
+    @contextmanager
+    def session(self) -> Iterator[Query]:
+        with self.snowflake.get_connection() as conn:
+
+            def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+                with conn.cursor() as cursor:
+                    try:
+                        return [tuple(row) for row in cursor.execute(sql, list(params)).fetchall()]
+                    except snowflake.connector.errors.ProgrammingError as err:
+                        if err.errno == _SNOWFLAKE_MISSING_OBJECT:
+                            # Snowflake says the same of a table that is missing and one the role may not read.
+                            reason = (err.msg or str(err)).strip().splitlines()[-1]
+                            raise MissingRelationError(f"{reason} (missing, or not granted to the role)") from err
+                        raise
+
+            yield query
 
 
 def snowflake_resource(config: SnowflakeSettings) -> SnowflakeResource:

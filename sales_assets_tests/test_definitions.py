@@ -16,7 +16,7 @@ from sales_assets.dashboard.connection import RELATIONS
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
 from sales_assets.freshness import DAILY_FRESHNESS
-from sales_assets.jobs import SALES_JOB
+from sales_assets.jobs import DAILY_JOB, SALES_JOB
 from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
 
@@ -70,7 +70,12 @@ def test_every_source_table_is_a_raw_asset_upstream_of_staging(defs) -> None:
     # dlt assets and dbt sources share keys, so the graph is one lineage: raw -> staging -> analytics.
     assert AssetKey(["raw", "sales_order_header"]) in graph.get(AssetKey(["staging", "stg_sales_orders"])).parent_keys
     assert AssetKey(["staging", "stg_sales_orders"]) in graph.get(AssetKey(["analytics", "fact_sales"])).parent_keys
-    assert AssetKey(["analytics", "fact_sales"]) in graph.get(AssetKey(["analytics", "customer_analysis"])).parent_keys
+    totals = AssetKey(["intermediate", "int_customer_totals"])
+    assert AssetKey(["analytics", "fact_sales"]) in graph.get(totals).parent_keys
+    assert totals in graph.get(AssetKey(["analytics", "customer_analysis"])).parent_keys
+    # Tables read raw through views: the daily job (no views) loads raw before building them.
+    assert AssetKey(["raw", "sales_order_header"]) in graph.get(AssetKey(["analytics", "fact_sales"])).parent_keys
+    assert AssetKey(["raw", "address"]) in graph.get(AssetKey(["intermediate", "int_state_sales_daily"])).parent_keys
     for key in graph.get_all_asset_keys():
         assert graph.get(key).group_name == key.path[0], key
 
@@ -89,7 +94,7 @@ def test_kinds_descriptions_and_column_docs(defs) -> None:
 def test_asset_pages_explain_themselves(defs) -> None:
     """Description, columns, owners, layer/domain tags, kinds and a code reference on every page."""
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
-    assert {spec.group_name for spec in specs.values()} == {"raw", "staging", "analytics", "dashboard"}
+    assert {spec.group_name for spec in specs.values()} == {"raw", "staging", "intermediate", "analytics", "dashboard"}
     for key, spec in specs.items():
         assert spec.description and spec.owners == ["team:sales-analytics"], key
         assert spec.tags["layer"] == key.path[0] and spec.tags["domain"] == "sales", key
@@ -106,22 +111,37 @@ def test_asset_pages_explain_themselves(defs) -> None:
     assert reads == {AssetKey(["analytics", name]) for name in RELATIONS} and reads <= set(specs)
 
 
-def test_every_asset_has_the_daily_freshness_policy(defs) -> None:
-    # The dashboard is external (Dagster does not materialize it): no freshness of its own.
-    specs = [spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"]
-    assert len(specs) == 35
-    assert {spec.key: spec.freshness_policy for spec in specs} == {spec.key: DAILY_FRESHNESS for spec in specs}
+VIEWS = {AssetKey(["analytics", "customer_analysis"])} | {
+    AssetKey(["staging", f"stg_{name}"])
+    for name in (
+        "sales_orders sales_order_details sales_returns customers people stores addresses state_provinces "
+        "country_regions territories special_offers product_categories product_subcategories products"
+    ).split()
+}
 
 
-def test_order_assets_are_partitioned_daily_with_single_run_backfills(defs) -> None:
+def test_tables_have_the_daily_freshness_policy_and_views_follow_their_sql(defs) -> None:
+    # The dashboard is external (Dagster does not materialize it): no freshness of its own. A view
+    # is as fresh as the tables it reads and is rebuilt when its SQL changes, not every day.
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"}
+    assert len(specs) == 42 and set(specs) >= VIEWS
+    tables = {key for key in specs if key not in VIEWS}
+    assert {key: specs[key].freshness_policy for key in tables} == {key: DAILY_FRESHNESS for key in tables}
+    assert all(specs[key].freshness_policy is None for key in VIEWS)
+    assert {key for key, spec in specs.items() if spec.automation_condition is not None} == VIEWS
+
+
+def test_order_tables_and_every_dbt_table_are_partitioned_daily_with_single_run_backfills(defs) -> None:
     graph = defs.resolve_asset_graph()
     partitioned = {key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def is not None}
+    dbt_tables = {key for key in graph.get_all_asset_keys() if key.path[0] in ("intermediate", "analytics")} - VIEWS
     assert partitioned == {
         AssetKey(["raw", "sales_order_header"]),
         AssetKey(["raw", "sales_order_detail"]),
         AssetKey(["raw", "sales_return"]),
-        AssetKey(["analytics", "fact_sales"]),
+        *dbt_tables,
     }
+    assert len(dbt_tables) == 13
     for key in partitioned:
         node = graph.get(key)
         assert node.backfill_policy == BackfillPolicy.single_run(), key
@@ -132,8 +152,8 @@ def test_partitions_run_to_today_and_the_daily_schedule_finalizes_yesterday(defs
     partitions_def = defs.resolve_job_def(SALES_JOB).partitions_def
     today = datetime.now(UTC).date().isoformat()
     assert partitions_def.get_last_partition_key() == today  # intraday orders have a partition
-    schedule = defs.resolve_schedule_def(f"{SALES_JOB}_schedule")
-    assert schedule.cron_schedule == "15 1 * * *" and schedule.job_name == SALES_JOB
+    schedule = defs.resolve_schedule_def(f"{DAILY_JOB}_schedule")
+    assert schedule.cron_schedule == "15 1 * * *" and schedule.job_name == DAILY_JOB
     tick = datetime(2026, 11, 24, 1, 15, tzinfo=UTC)
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(

@@ -21,7 +21,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, build_sensor_context, instance_for_test
 
 from sales_assets.alerts import ALERTS_SENSOR, AlertWebhook
-from sales_assets.jobs import CHANGES_JOB, FACT_SALES
+from sales_assets.jobs import DAILY_JOB, FACT_SALES
 from sales_assets.source.faults import FAULT_KINDS, InjectedFault, inject_faults
 from sales_assets_tests.conftest import START, Pipeline, make_settings
 from sales_assets_tests.source_rows import connect
@@ -70,7 +70,7 @@ def runs(small_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         pipeline = Pipeline(make_settings(root / "pipeline", source), instance)
         month = pipeline.run(START.isoformat(), "2013-01-31", expect_success=False)
         clean = pipeline.run(START.isoformat(), clean_last)
-        spike = pipeline.defs.resolve_job_def(CHANGES_JOB).execute_in_process(
+        spike = pipeline.defs.resolve_job_def(DAILY_JOB).execute_in_process(
             instance=instance, partition_key=faults["revenue_spike"].order_date.isoformat()
         )
         yield FaultyRuns(source, faults, pipeline, instance, month, clean, spike, clean_last)

@@ -31,7 +31,7 @@ from dagster._core.storage.tags import (
 )
 
 from sales_assets.definitions import build_definitions
-from sales_assets.jobs import CHANGES_JOB
+from sales_assets.jobs import DAILY_JOB
 from sales_assets.sensors import MAX_RUNS_PER_TICK, SOURCE_CHANGES_SENSOR, ChangeCursor, day_ranges
 from sales_assets.source.simulator import simulate
 from sales_assets_tests.conftest import make_settings
@@ -79,7 +79,7 @@ class Ticks:
 
     def partitions(self, result) -> list[str]:
         """Every partition the tick's run requests cover, in request order."""
-        partitions_def = self.defs.resolve_job_def(CHANGES_JOB).partitions_def
+        partitions_def = self.defs.resolve_job_def(DAILY_JOB).partitions_def
         keys: list[str] = []
         for request in result.run_requests:
             if request.partition_key:
@@ -123,7 +123,7 @@ def test_late_changes_request_exactly_the_old_partitions(ticks: Ticks, live_sour
     assert any(day < TODAY for day in expected)
     result = ticks.tick()
     assert sorted(ticks.partitions(result)) == sorted(expected)
-    assert all(request.job_name in (None, CHANGES_JOB) for request in result.run_requests)
+    assert all(request.job_name in (None, DAILY_JOB) for request in result.run_requests)
 
 
 def test_a_burst_of_changes_is_coalesced_into_few_runs(ticks: Ticks, live_source: Path) -> None:
@@ -149,7 +149,7 @@ def test_cursor_survives_a_restart(ticks: Ticks, live_source: Path, tmp_path: Pa
 def test_partitions_of_a_queued_run_are_not_requested_twice(ticks: Ticks, live_source: Path) -> None:
     ticks.instance.add_run(
         DagsterRun(
-            job_name=CHANGES_JOB,
+            job_name=DAILY_JOB,
             run_id=str(uuid.uuid4()),
             # Waiting to start, as a queued run is (QUEUED needs a code location origin to store).
             status=DagsterRunStatus.NOT_STARTED,

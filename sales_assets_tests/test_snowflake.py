@@ -48,15 +48,24 @@ ANALYTICS = ["fact_sales", *MARTS]
 
 
 def transforms(defs) -> list[AssetKey]:
-    """Every dbt model: staging and analytics (the raw layer is loaded, or seeded, separately)."""
+    """Every dbt model: staging, intermediate and analytics (raw is loaded, or seeded, separately)."""
     graph = defs.resolve_asset_graph()
-    return sorted(key for key in graph.materializable_asset_keys if key.path[0] in ("staging", "analytics"))
+    return sorted(
+        key for key in graph.materializable_asset_keys if key.path[0] in ("staging", "intermediate", "analytics")
+    )
+
+
+def tables(defs) -> list[AssetKey]:
+    """The dbt tables: what a day's run builds (views are left alone)."""
+    graph = defs.resolve_asset_graph()
+    return [key for key in transforms(defs) if key.path[0] != "staging" and graph.get(key).partitions_def]
 
 
 def run_both_windows(pipeline: Pipeline, selection: list[AssetKey]) -> list:
-    """Two partitions in one run, then the first again (fact_sales' incremental rerun) with the marts."""
+    """Two partitions in one run, then the first again (every table's incremental rerun)."""
     first = pipeline.run(FIRST, SECOND, selection=selection)
-    rerun = pipeline.run(FIRST, selection=[FACT_SALES, *(AssetKey(["analytics", m]) for m in MARTS)])
+    rerun = pipeline.run(FIRST, selection=tables(pipeline.defs))
+    assert FACT_SALES in tables(pipeline.defs)
     return [first, rerun]
 
 

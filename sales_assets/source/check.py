@@ -214,8 +214,10 @@ def _missing_indexes(inspector: sa.Inspector, table: t.SourceTable) -> list[str]
     for columns in table.indexes:
         if any(index[: len(columns)] == columns for index in existing):
             continue
-        if columns == ("ModifiedDate",):
+        if columns == ("ModifiedDate",) and table.partition_column:
             why = "each source_changes sensor tick scans the table without it"
+        elif columns == ("ModifiedDate",):
+            why = "each incremental load of the table scans it without it"
         elif columns == (table.partition_column,):
             why = "each partition's load and checks scan the table without it"
         else:

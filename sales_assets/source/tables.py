@@ -173,6 +173,8 @@ CUSTOMER = SourceTable(
         ModifiedDate DATETIME NOT NULL
     """),
     ("CustomerID",),
+    # Reference tables that grow with the business load incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
     description="Customers: people (PersonID), stores (StoreID) or a store's contact (both).",
 )
 
@@ -187,6 +189,8 @@ STORE = SourceTable(
         ModifiedDate DATETIME NOT NULL
     """),
     ("BusinessEntityID",),
+    # Reference tables that grow with the business load incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
     description="Reseller stores.",
 )
 
@@ -307,6 +311,8 @@ PERSON = SourceTable(
         ModifiedDate DATETIME NOT NULL
     """),
     ("BusinessEntityID",),
+    # Reference tables that grow with the business load incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
     description="People: individual customers and store contacts.",
 )
 
@@ -324,6 +330,8 @@ ADDRESS = SourceTable(
         ModifiedDate DATETIME NOT NULL
     """),
     ("AddressID",),
+    # Reference tables that grow with the business load incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
     description="Postal addresses (bill-to and ship-to of orders).",
 )
 

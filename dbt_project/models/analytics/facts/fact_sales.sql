@@ -1,15 +1,17 @@
 {{
     config(
         materialized='incremental',
+        incremental_strategy='replace_window',
         unique_key='sales_order_id',
-        incremental_strategy='delete+insert',
+        meta={'window_column': 'order_date'},
         on_schema_change='fail',
     )
 }}
 
-{#- One row per order line. Dagster builds it one partition window at a time (--vars min_date,
-    max_date). delete+insert on sales_order_id replaces whole orders, so a rerun is idempotent and
-    lines removed from an order in the source disappear here too. -#}
+{#- One row per order line. Dagster builds it one partition window at a time (macros/
+    partition_window.sql); replace_window deletes the window's lines, and any other lines of the
+    orders it loads, before inserting them, so a rerun is idempotent and lines removed from an
+    order in the source disappear here too. -#}
 
 with
 

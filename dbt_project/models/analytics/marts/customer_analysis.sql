@@ -1,10 +1,16 @@
+{{ config(materialized='view') }}
+
+{#- A view: recency and the RFM scores depend on the as-of date and on every other customer, so a
+    table of them would be rewritten whole every day. The per-customer history comes from
+    int_customer_totals, which a run updates for the customers it touched; this view adds names,
+    places and scores when it is read. -#}
 {%- set has_returns = relation_exists(source('raw', 'sales_return')) -%}
 
 with
 
-facts as (
+totals as (
 
-    select * from {{ ref('fact_sales') }}
+    select * from {{ ref('int_customer_totals') }}
 
 ),
 
@@ -44,90 +50,21 @@ states as (
 
 ),
 
-returns as (
-
-    select * from {{ ref('stg_sales_returns') }}
-
-),
-
-orders as (
-
-    select
-        sales_order_id,
-        customer_id,
-        bill_to_address_id,
-        min(order_date) as order_date,
-        sum(line_total) as revenue,
-        sum(total_due) as total_due
-
-    from facts
-    group by 1, 2, 3
-
-),
-
-latest_order as (
-
-    {#- A customer's state/province is where their most recent order was billed. -#}
-    select customer_id, bill_to_address_id
-    from (
-        select
-            customer_id,
-            bill_to_address_id,
-            row_number() over (
-                partition by customer_id order by order_date desc, sales_order_id desc
-            ) as recency_rank
-        from orders
-    ) as ranked
-    where recency_rank = 1
-
-),
-
-customer_orders as (
-
-    select
-        customer_id,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
-        count(*) as order_count,
-        sum(revenue) as revenue,
-        sum(total_due) as total_due
-
-    from orders
-    group by 1
-
-),
-
-customer_returns as (
-
-    {#- Value of returned units at the price paid for them. -#}
-    select
-        facts.customer_id,
-        cast(sum(returns.return_qty) as {{ dbt.type_bigint() }}) as units_returned,
-        sum(returns.return_qty * facts.line_total / facts.order_qty) as returned_value
-
-    from returns
-    inner join facts
-        on returns.sales_order_id = facts.sales_order_id
-        and returns.sales_order_detail_id = facts.sales_order_detail_id
-    group by 1
-
-),
-
 as_of as (
 
     {#- Recency is measured from the latest order in the warehouse, so a static source (the real
         AdventureWorks ends in 2014) still gets meaningful segments. -#}
-    select max(last_order_date) as as_of_date from customer_orders
+    select max(last_order_date) as as_of_date from totals
 
 ),
 
 recency as (
 
     select
-        customer_orders.*,
-        {{ dbt.datediff('customer_orders.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order
+        totals.*,
+        {{ dbt.datediff('totals.last_order_date', 'as_of.as_of_date', 'day') }} as days_since_last_order
 
-    from customer_orders
+    from totals
     cross join as_of
 
 ),
@@ -171,13 +108,11 @@ select
     scored.revenue,
     scored.total_due,
     cast(scored.revenue / scored.order_count as decimal(19, 4)) as average_order_value,
+    scored.units_returned,
+    cast(scored.returned_value as decimal(19, 4)) as returned_value,
     {% if has_returns -%}
-    coalesce(customer_returns.units_returned, 0) as units_returned,
-    cast(coalesce(customer_returns.returned_value, 0) as decimal(19, 4)) as returned_value,
-    cast(scored.revenue - coalesce(customer_returns.returned_value, 0) as decimal(38, 6)) as lifetime_value,
+    cast(scored.revenue - scored.returned_value as decimal(38, 6)) as lifetime_value,
     {%- else -%}
-    cast(null as {{ dbt.type_bigint() }}) as units_returned,
-    cast(null as decimal(19, 4)) as returned_value,
     cast(scored.revenue as decimal(38, 6)) as lifetime_value,
     {%- endif %}
     scored.days_since_last_order,
@@ -203,13 +138,7 @@ left join stores
     on customers.store_id = stores.store_id
 left join territories
     on customers.territory_id = territories.territory_id
-left join latest_order
-    on scored.customer_id = latest_order.customer_id
 left join addresses
-    on latest_order.bill_to_address_id = addresses.address_id
+    on scored.latest_bill_to_address_id = addresses.address_id
 left join states
     on addresses.state_province_id = states.state_province_id
-{% if has_returns -%}
-left join customer_returns
-    on scored.customer_id = customer_returns.customer_id
-{%- endif %}

@@ -1,10 +1,16 @@
 {#- Discounts by special offer and discount band, and how orders with a discounted line compare
-    with orders that have none. -#}
+    with orders that have none. Summed from the daily intermediates, never from order lines. -#}
 with
 
-facts as (
+daily as (
 
-    select * from {{ ref('fact_sales') }}
+    select * from {{ ref('int_offer_sales_daily') }}
+
+),
+
+performance as (
+
+    select * from {{ ref('sales_performance') }}
 
 ),
 
@@ -14,74 +20,32 @@ offers as (
 
 ),
 
-banded as (
+by_offer as (
 
     select
-        *,
-        case
-            when unit_price_discount = 0 then '0% (none)'
-            when unit_price_discount <= 0.05 then '1-5%'
-            when unit_price_discount <= 0.10 then '6-10%'
-            when unit_price_discount <= 0.20 then '11-20%'
-            when unit_price_discount <= 0.35 then '21-35%'
-            else '36% and over'
-        end as discount_band
+        special_offer_id,
+        discount_band,
+        cast(sum(line_count) as {{ dbt.type_bigint() }}) as line_count,
+        cast(sum(order_count) as {{ dbt.type_bigint() }}) as order_count,
+        cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
+        sum(revenue) as revenue,
+        sum(discount_amount) as discount_amount,
+        sum(gross_revenue) as gross_revenue,
+        sum(order_value) as order_value
 
-    from facts
-
-),
-
-orders as (
-
-    select
-        sales_order_id,
-        sum(line_total) as order_revenue,
-        max(case when unit_price_discount > 0 then 1 else 0 end) as has_discount
-
-    from facts
-    group by 1
+    from daily
+    group by 1, 2
 
 ),
 
 baseline as (
 
     select
-        avg(case when has_discount = 0 then order_revenue end) as avg_order_value_without_discount,
-        avg(case when has_discount = 1 then order_revenue end) as avg_order_value_with_discount
+        sum(discounted_order_revenue) / nullif(sum(discounted_order_count), 0) as avg_order_value_with_discount,
+        (sum(revenue) - sum(discounted_order_revenue))
+            / nullif(sum(order_count) - sum(discounted_order_count), 0) as avg_order_value_without_discount
 
-    from orders
-
-),
-
-by_offer as (
-
-    select
-        banded.special_offer_id,
-        banded.discount_band,
-        count(*) as line_count,
-        count(distinct banded.sales_order_id) as order_count,
-        cast(sum(banded.order_qty) as {{ dbt.type_bigint() }}) as units_sold,
-        sum(banded.line_total) as revenue,
-        sum(banded.discount_amount) as discount_amount,
-        sum(banded.unit_price * banded.order_qty) as gross_revenue
-
-    from banded
-    group by 1, 2
-
-),
-
-offer_orders as (
-
-    {#- Average value of the orders that contain at least one line of this offer and band. -#}
-    select
-        banded.special_offer_id,
-        banded.discount_band,
-        avg(orders.order_revenue) as avg_order_value
-
-    from (select distinct special_offer_id, discount_band, sales_order_id from banded) as banded
-    inner join orders
-        on banded.sales_order_id = orders.sales_order_id
-    group by 1, 2
+    from performance
 
 )
 
@@ -99,14 +63,11 @@ select
     by_offer.discount_amount,
     by_offer.revenue,
     cast(by_offer.discount_amount / nullif(by_offer.gross_revenue, 0) as double) as discount_rate,
-    cast(offer_orders.avg_order_value as decimal(19, 4)) as avg_order_value,
+    cast(by_offer.order_value / by_offer.order_count as decimal(19, 4)) as avg_order_value,
     cast(baseline.avg_order_value_with_discount as decimal(19, 4)) as avg_order_value_with_discount,
     cast(baseline.avg_order_value_without_discount as decimal(19, 4)) as avg_order_value_without_discount
 
 from by_offer
 left join offers
     on by_offer.special_offer_id = offers.special_offer_id
-left join offer_orders
-    on by_offer.special_offer_id = offer_orders.special_offer_id
-    and by_offer.discount_band = offer_orders.discount_band
 cross join baseline

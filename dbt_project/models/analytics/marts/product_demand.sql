@@ -1,12 +1,19 @@
 {#- Return metrics are NULL, not zero, when the source has no returns table (real AdventureWorks):
-    "we don't know" must not read as "nothing came back". -#}
+    "we don't know" must not read as "nothing came back". Summed from the daily intermediates
+    (products x days), never from order lines. -#}
 {%- set has_returns = relation_exists(source('raw', 'sales_return')) -%}
 
 with
 
-facts as (
+sales as (
 
-    select * from {{ ref('fact_sales') }}
+    select * from {{ ref('int_product_sales_daily') }}
+
+),
+
+returns as (
+
+    select * from {{ ref('int_product_returns_daily') }}
 
 ),
 
@@ -16,22 +23,16 @@ products as (
 
 ),
 
-returns as (
-
-    select * from {{ ref('stg_sales_returns') }}
-
-),
-
 sold as (
 
     select
         product_id,
-        count(distinct sales_order_id) as order_count,
-        cast(sum(order_qty) as {{ dbt.type_bigint() }}) as units_sold,
-        sum(line_total) as revenue,
+        cast(sum(order_count) as {{ dbt.type_bigint() }}) as order_count,
+        cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
+        sum(revenue) as revenue,
         sum(discount_amount) as discount_amount
 
-    from facts
+    from sales
     group by 1
 
 ),
@@ -39,13 +40,10 @@ sold as (
 returned as (
 
     select
-        facts.product_id,
-        cast(sum(returns.return_qty) as {{ dbt.type_bigint() }}) as units_returned
+        product_id,
+        cast(sum(units_returned) as {{ dbt.type_bigint() }}) as units_returned
 
     from returns
-    inner join facts
-        on returns.sales_order_id = facts.sales_order_id
-        and returns.sales_order_detail_id = facts.sales_order_detail_id
     group by 1
 
 )

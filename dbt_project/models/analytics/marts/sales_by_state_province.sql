@@ -1,15 +1,16 @@
-{#- Customers and revenue by the state or province each order was billed to. -#}
+{#- Customers and revenue by the state or province each order was billed to, summed from the daily
+    intermediates (states x days) and the customers' billed states, never from order lines. -#}
 with
 
-facts as (
+daily as (
 
-    select * from {{ ref('fact_sales') }}
+    select * from {{ ref('int_state_sales_daily') }}
 
 ),
 
-addresses as (
+customer_regions as (
 
-    select * from {{ ref('stg_addresses') }}
+    select * from {{ ref('int_customer_regions') }}
 
 ),
 
@@ -31,20 +32,40 @@ territories as (
 
 ),
 
+sales as (
+
+    select
+        state_province_id,
+        cast(sum(order_count) as {{ dbt.type_bigint() }}) as order_count,
+        cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
+        sum(revenue) as revenue,
+        sum(total_due) as total_due
+
+    from daily
+    group by 1
+
+),
+
+customers as (
+
+    select
+        state_province_id,
+        count(distinct customer_id) as customer_count
+
+    from customer_regions
+    group by 1
+
+),
+
 by_state as (
 
     select
-        addresses.state_province_id,
-        count(distinct facts.sales_order_id) as order_count,
-        count(distinct facts.customer_id) as customer_count,
-        cast(sum(facts.order_qty) as {{ dbt.type_bigint() }}) as units_sold,
-        sum(facts.line_total) as revenue,
-        sum(facts.total_due) as total_due
+        sales.*,
+        customers.customer_count
 
-    from facts
-    left join addresses
-        on facts.bill_to_address_id = addresses.address_id
-    group by 1
+    from sales
+    left join customers
+        on sales.state_province_id is not distinct from customers.state_province_id
 
 )
 

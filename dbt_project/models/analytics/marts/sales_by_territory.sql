@@ -1,8 +1,16 @@
+{#- Summed from the daily intermediates (territories x days) and the customers' territories, never
+    from order lines. -#}
 with
 
-facts as (
+daily as (
 
-    select * from {{ ref('fact_sales') }}
+    select * from {{ ref('int_territory_sales_daily') }}
+
+),
+
+customer_regions as (
+
+    select * from {{ ref('int_customer_regions') }}
 
 ),
 
@@ -18,18 +26,40 @@ countries as (
 
 ),
 
-by_territory as (
+sales as (
 
     select
         territory_id,
-        count(distinct sales_order_id) as order_count,
-        count(distinct customer_id) as customer_count,
-        cast(sum(order_qty) as {{ dbt.type_bigint() }}) as units_sold,
-        sum(line_total) as revenue,
+        cast(sum(order_count) as {{ dbt.type_bigint() }}) as order_count,
+        cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
+        sum(revenue) as revenue,
         sum(total_due) as total_due
 
-    from facts
+    from daily
     group by 1
+
+),
+
+customers as (
+
+    select
+        territory_id,
+        count(distinct customer_id) as customer_count
+
+    from customer_regions
+    group by 1
+
+),
+
+by_territory as (
+
+    select
+        sales.*,
+        customers.customer_count
+
+    from sales
+    left join customers
+        on sales.territory_id is not distinct from customers.territory_id
 
 )
 

@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_window',
+        meta={'window_column': 'order_date'},
+    )
+}}
+
+{#- One row per order day; an update rebuilds the window's days only. -#}
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
+    where {{ incremental_window('order_date') }}
 
 ),
 
@@ -25,10 +35,41 @@ daily as (
     from facts
     group by 1
 
+),
+
+orders as (
+
+    select
+        sales_order_id,
+        cast(min(order_date) as date) as order_date,
+        sum(line_total) as order_revenue,
+        max(case when unit_price_discount > 0 then 1 else 0 end) as has_discount
+
+    from facts
+    group by 1
+
+),
+
+discounted as (
+
+    {#- Orders with at least one discounted line: discount_impact compares them with the rest. -#}
+    select
+        order_date,
+        count(*) as discounted_order_count,
+        sum(order_revenue) as discounted_order_revenue
+
+    from orders
+    where has_discount = 1
+    group by 1
+
 )
 
 select
-    *,
-    cast(revenue / order_count as decimal(19, 4)) as average_order_value
+    daily.*,
+    cast(daily.revenue / daily.order_count as decimal(19, 4)) as average_order_value,
+    coalesce(discounted.discounted_order_count, 0) as discounted_order_count,
+    coalesce(discounted.discounted_order_revenue, 0) as discounted_order_revenue
 
 from daily
+left join discounted
+    on daily.order_date = discounted.order_date
