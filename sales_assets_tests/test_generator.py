@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
 
+from sales_assets.source import generator, writer
 from sales_assets.source import tables as t
-from sales_assets.source.generator import build_rows
+from sales_assets.source.generator import _Individuals, _Weighted, build_rows, generate
 from sales_assets_tests.conftest import END, SMALL, START
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -25,6 +31,112 @@ def test_same_seed_same_rows_other_seed_other_rows() -> None:
     assert first == again
     other = build_rows(replace(config, seed=config.seed + 1))
     assert other[t.SALES_ORDER_HEADER] != first[t.SALES_ORDER_HEADER]
+
+
+def test_generate_writes_the_rows_build_rows_makes(small_source: Path) -> None:
+    """Streamed in batches, the files hold every row, in order: rowid order is insertion order,
+    except where an INTEGER primary key is the rowid."""
+    conn = connect(small_source)
+    for table, rows in build_rows(SMALL).items():
+        written = conn.execute(f"select * from {table.qualified_name} order by rowid").fetchall()
+        (key,) = table.primary_key if len(table.primary_key) == 1 else (None,)
+        if key and dict(table.columns)[key].startswith("INTEGER"):
+            rows = sorted(rows, key=lambda row: row[table.column_names.index(key)])
+        assert written == rows, table.qualified_name  # equal as SQLite stores them: 1 == True, 0 == 0.0
+
+
+def test_weighted_picks_draw_as_random_choices() -> None:
+    """The generator's shortcut for `rng.choices(..., cum_weights=...)` must draw the same values."""
+    population, weights = list("abcdefgh"), [5, 0, 2.5, 1, 0, 7, 3, 0.5]
+    ours, theirs = random.Random(3), random.Random(3)
+    picks, cum = _Weighted(population, weights), list(accumulate(weights))
+    for k in (1, 3, 72, 0, 5):
+        assert picks.picks(ours, k) == theirs.choices(population, cum_weights=cum, k=k)
+        assert picks.pick(ours) == theirs.choices(population, cum_weights=cum)[0]
+
+
+def test_individuals_pick_as_a_list_of_tuples() -> None:
+    individuals = _Individuals({1: 800, 7: 1960})
+    plain = [individuals.append(11000 + i, 1 if i % 3 else 7, 5 + i) for i in range(1000)]
+    assert [individuals[i] for i in range(len(individuals))] == plain
+    assert plain[:2] == [(11000, 7, 5, 1960), (11001, 1, 6, 800)]
+    ours, theirs = random.Random(5), random.Random(5)
+    assert [ours.choice(individuals) for _ in range(100)] == [theirs.choice(plain) for _ in range(100)]
+
+
+def _digest(directory: Path) -> dict[str, str]:
+    """Every entry's bytes: a temporary directory left behind shows as one more entry."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir" for p in directory.iterdir()}
+
+
+TINY = replace(SMALL, end=START + timedelta(days=3))
+
+
+@pytest.fixture
+def existing_source(tmp_path: Path) -> Path:
+    directory = tmp_path / "source"
+    generate(directory, TINY)
+    return directory
+
+
+def test_failing_generator_leaves_the_existing_source_untouched(
+    existing_source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _digest(existing_source)
+    monkeypatch.setattr(generator, "BATCH_ROWS", 50)  # several batches are written before the failure
+
+    def rate(day: date) -> float:
+        if day >= START + timedelta(days=20):
+            raise RuntimeError("generator failed")
+        return 40.0
+
+    monkeypatch.setattr(generator, "daily_rate", rate)
+    with pytest.raises(RuntimeError, match="generator failed"):
+        generate(existing_source, SMALL)
+    assert _digest(existing_source) == before  # same files, same bytes, no temporary directory left
+
+
+def test_failing_writer_leaves_the_existing_source_untouched(
+    existing_source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _digest(existing_source)
+    create_indexes = writer.create_indexes
+
+    def fail_late(conn, table: t.SourceTable, schema: str | None = None, led_by_date: bool | None = None) -> None:
+        if table is t.SALES_ORDER_DETAIL and led_by_date is False:  # in the worker, after every row
+            raise OSError("disk full")
+        create_indexes(conn, table, schema, led_by_date)
+
+    monkeypatch.setattr(writer, "create_indexes", fail_late)  # the forked workers inherit it
+    with pytest.raises(RuntimeError, match=r"Sales\.sqlite writer"):
+        generate(existing_source, SMALL)
+    assert _digest(existing_source) == before
+
+
+def test_killed_generator_leaves_the_existing_source_untouched_and_no_files_behind(existing_source: Path) -> None:
+    """SIGKILL runs no cleanup: the workers see their input end, delete their files and exit."""
+    before = _digest(existing_source)
+    script = f"""
+import datetime, os, signal, sys
+from sales_assets.source import generator as g
+
+def rate(day):
+    if day >= {START + timedelta(days=20)!r}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 40.0
+
+g.BATCH_ROWS, g.daily_rate = 50, rate
+g.generate(sys.argv[1], g.{SMALL!r})
+"""
+    # Waits for the workers too: they hold the output pipes until they exit.
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(existing_source)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == -9, result.stderr
+    deadline = time.monotonic() + 30
+    while _digest(existing_source) != before and time.monotonic() < deadline:
+        time.sleep(0.1)  # the orphaned workers are still exiting
+    assert _digest(existing_source) == before
 
 
 def test_primary_keys_unique(small_source: Path) -> None:

@@ -6,21 +6,30 @@ the real sample's yearly counts for 2011-2014 and grow slowly after, so the demo
 business up to yesterday. Money is computed in integer ten-thousandths (money) and millionths
 (LineTotal) so every total is exact: LineTotal = UnitPrice * (1 - UnitPriceDiscount) * OrderQty,
 SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freight.
+
+Rows stream: the generator hands its rows to a sink in batches (every `BATCH_ROWS` order lines),
+and `generate`'s sink sends them to the writer's per-schema processes, which insert them as they
+arrive. So memory stays bounded at any --scale (holding every row took ~8.5 GB at --scale 10),
+and generating, the slower half, runs on one core while SQLite inserts on the other. The only
+state kept for the whole run is the individual customers who may order again, stored compactly.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
+from array import array
+from bisect import bisect
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
+from typing import Generic, NamedTuple, TypeVar
 
 from sales_assets.source import reference_data as ref
 from sales_assets.source import tables as t
-from sales_assets.source.writer import write_source
+from sales_assets.source.writer import SourceWriter
 
 FIRST_ORDER_ID = 43659  # AdventureWorks' first SalesOrderID
 FIRST_INDIVIDUAL_ID = 11000
@@ -31,6 +40,13 @@ _RATE_2014 = 11761 / 181
 _ONLINE_LINES = [(1, 45), (2, 25), (3, 14), (4, 8), (5, 4), (6, 2), (7, 1), (8, 1)]
 _RESELLER_SHARE = 0.12
 _NEW_CUSTOMER_PROBABILITY = 0.65  # ~1.5 orders per individual customer, as in the sample
+# Order lines per batch handed to the sink (other tables' batches are smaller): large enough that
+# per-batch costs vanish, small enough to keep a few MB in flight.
+BATCH_ROWS = 20_000
+
+# Takes a batch of rows per table, and must be done with the lists when it returns: they are reused.
+Sink = Callable[[dict[t.SourceTable, list[tuple]]], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,20 @@ def daily_rate(d: date) -> float:
     return _RATE_2014
 
 
+def source_tables(config: GeneratorConfig) -> list[t.SourceTable]:
+    """The tables a config generates, in contract order: Sales.SalesReturn only with returns."""
+    return [table for table in t.ALL_TABLES if config.returns or table is not t.SALES_RETURN]
+
+
+class _OrderDates(NamedTuple):
+    """One order date's timestamps; ship_ts is None for orders not shipped before the end."""
+
+    day: date
+    order_ts: str
+    due_ts: str
+    ship_ts: str | None
+
+
 def _poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
@@ -71,20 +101,86 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
+class _Weighted(Generic[T]):
+    """Weighted random picks, drawn exactly as `rng.choices(population, cum_weights=...)` draws
+    them: one `rng.random()` per pick, bisected into the cumulative weights. `choices` checks its
+    arguments on every call, which costs four times the pick (~8M calls at --scale 10)."""
+
+    def __init__(self, population: Sequence[T], weights: Iterable[float]) -> None:
+        self.population = population
+        self.cum_weights = list(accumulate(weights))
+        self.total = self.cum_weights[-1] + 0.0
+        self.hi = len(population) - 1
+
+    def pick(self, rng: random.Random) -> T:
+        return self.population[bisect(self.cum_weights, rng.random() * self.total, 0, self.hi)]
+
+    def picks(self, rng: random.Random, k: int) -> list[T]:
+        population, cum_weights, total, hi, draw = self.population, self.cum_weights, self.total, self.hi, rng.random
+        return [population[bisect(cum_weights, draw() * total, 0, hi)] for _ in range(k)]
+
+
+_ONLINE_LINE_COUNTS = _Weighted([n for n, _ in _ONLINE_LINES], [w for _, w in _ONLINE_LINES])
+
+
+class _Individuals:
+    """Individual customers who may order again: (customer, territory, address, tax basis points).
+
+    Kept for the whole run (~1.9M at --scale 10), so stored as array columns: 17 bytes each
+    instead of ~140 for a tuple of ints. `rng.choice` needs only `len` and indexing, so it picks
+    exactly as it did from a list of tuples.
+    """
+
+    def __init__(self, tax_by_territory: dict[int, int]) -> None:
+        self.tax_by_territory = tax_by_territory
+        self.customers = array("l")
+        self.addresses = array("l")
+        self.territories = array("b")
+
+    def append(self, customer: int, territory: int, address: int) -> tuple[int, int, int, int]:
+        self.customers.append(customer)
+        self.addresses.append(address)
+        self.territories.append(territory)
+        return customer, territory, address, self.tax_by_territory[territory]
+
+    def __len__(self) -> int:
+        return len(self.customers)
+
+    def __getitem__(self, i: int) -> tuple[int, int, int, int]:
+        territory = self.territories[i]
+        return self.customers[i], territory, self.addresses[i], self.tax_by_territory[territory]
+
+
 class _Generator:
-    def __init__(self, config: GeneratorConfig) -> None:
+    def __init__(self, config: GeneratorConfig, sink: Sink) -> None:
         self.cfg = config
         self.rng = random.Random(config.seed)
-        self.rows: dict[t.SourceTable, list[tuple]] = defaultdict(list)
+        self.sink = sink
+        self.rows: dict[t.SourceTable, list[tuple]] = {table: [] for table in source_tables(config)}
+        # The tables that get a row per customer, bound once: hashing a SourceTable (all its
+        # columns) on every append would cost more than the append.
+        self.addresses, self.people, self.customers = (self.rows[x] for x in (t.ADDRESS, t.PERSON, t.CUSTOMER))
         self.entity_id = 0
         self.address_id = 0
         self.stamp = _ts(config.start)
-        self.individuals: list[tuple[int, int, int, int]] = []  # customer, territory, address, tax
-        self.store_contacts: list[tuple[int, int, int, int]] = []
+        self.store_contacts: list[tuple[int, int, int, int]] = []  # customer, territory, address, tax
         self.next_customer = FIRST_INDIVIDUAL_ID  # store customers take 1..n, people from here
 
+    def run(self) -> None:
+        self.reference()
+        self.stores()
+        self.orders()
+        self.flush()
+
+    def flush(self) -> None:
+        """Hand the rows generated since the last flush to the sink."""
+        self.sink(self.rows)
+        for batch in self.rows.values():
+            batch.clear()  # in place: the methods append to these lists
+
     def guid(self) -> str:
-        h = f"{self.rng.getrandbits(128):032X}"
+        # ~20M calls at --scale 10, where formatting costs more than the draw: bytes.hex is the quickest.
+        h = self.rng.getrandbits(128).to_bytes(16).hex().upper()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     # -- reference data -------------------------------------------------------------------
@@ -96,11 +192,12 @@ class _Generator:
                 (tid, name, country, group, 0.0, 0.0, 0.0, 0.0, self.guid(), self.stamp)
             )
         self.tax_by_territory = {tid: tax for tid, *_, tax in ref.TERRITORIES}
+        self.individuals = _Individuals(self.tax_by_territory)
         self.states: list[tuple[int, int, tuple[str, ...]]] = []
         for i, (code, country, name, tid, _, cities) in enumerate(ref.STATE_PROVINCES, start=1):
             self.rows[t.STATE_PROVINCE].append((i, code, country, False, name, tid, self.guid(), self.stamp))
             self.states.append((i, tid, cities))
-        self.state_cum = list(accumulate(w for *_, w, _ in ref.STATE_PROVINCES))
+        self.state_picks = _Weighted(self.states, [w for *_, w, _ in ref.STATE_PROVINCES])
         for i, name in enumerate(ref.CATEGORIES, start=1):
             self.rows[t.PRODUCT_CATEGORY].append((i, name, self.guid(), self.stamp))
         for i, (name, cat, *_) in enumerate(ref.SUBCATEGORIES, start=1):
@@ -149,8 +246,8 @@ class _Generator:
                 0.0, 0.0, None, None, None, None, 1, None, None, None, None, None, _ts(self.cfg.start), None,
                 None, self.guid(), self.stamp))  # fmt: skip
             pid += 1
-        self.online_cum = list(accumulate(online_w))
-        self.reseller_cum = list(accumulate(reseller_w))
+        self.online_picks = _Weighted(self.catalog, online_w)
+        self.reseller_picks = _Weighted(self.catalog, reseller_w)
 
     def offers(self) -> None:
         end = _ts(max(self.cfg.end, self.cfg.start + timedelta(days=1)))
@@ -164,24 +261,24 @@ class _Generator:
         self.volume_bands = [(o[5], o[6] or 10**6, o[0], o[2]) for o in ref.SPECIAL_OFFERS if o[3] == "Volume Discount"]
 
     # -- people, stores, customers ----------------------------------------------------------
-    def address(self) -> tuple[int, int]:
+    def address(self, when: str) -> tuple[int, int]:
         rng = self.rng
-        state_id, territory, cities = self.states[rng.choices(range(len(self.states)), cum_weights=self.state_cum)[0]]
+        state_id, territory, cities = self.state_picks.pick(rng)
         self.address_id += 1
-        self.rows[t.ADDRESS].append((self.address_id, f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}", None,
-            rng.choice(cities), state_id, f"{rng.randint(10000, 99999)}", self.guid(), self.stamp))  # fmt: skip
+        self.addresses.append((self.address_id, f"{rng.randint(1, 9999)} {rng.choice(ref.STREETS)}", None,
+            rng.choice(cities), state_id, f"{rng.randint(10000, 99999)}", self.guid(), when))  # fmt: skip
         return self.address_id, territory
 
-    def person(self, person_type: str) -> int:
+    def person(self, person_type: str, when: str) -> int:
         rng = self.rng
         self.entity_id += 1
-        self.rows[t.PERSON].append((self.entity_id, person_type, False, None, rng.choice(ref.FIRST_NAMES),
+        self.people.append((self.entity_id, person_type, False, None, rng.choice(ref.FIRST_NAMES),
             rng.choice("ABCDEHJLMRST") + "." if rng.random() < 0.5 else None, rng.choice(ref.LAST_NAMES), None,
-            rng.randint(0, 2), self.guid(), self.stamp))  # fmt: skip
+            rng.randint(0, 2), self.guid(), when))  # fmt: skip
         return self.entity_id
 
     def customer(self, customer_id: int, person: int | None, store: int | None, territory: int, when: str) -> None:
-        self.rows[t.CUSTOMER].append((customer_id, person, store, territory, f"AW{customer_id:08d}", self.guid(), when))
+        self.customers.append((customer_id, person, store, territory, f"AW{customer_id:08d}", self.guid(), when))
 
     def stores(self) -> None:
         rng = self.rng
@@ -190,12 +287,14 @@ class _Generator:
             store = self.entity_id
             name = f"{rng.choice(ref.STORE_WORDS[0])} {rng.choice(ref.STORE_WORDS[1])}"
             self.rows[t.STORE].append((store, name, rng.randint(274, 290), self.guid(), self.stamp))
-            address, territory = self.address()
+            address, territory = self.address(self.stamp)
             self.customer(store_customer, None, store, territory, self.stamp)
             if rng.random() < 635 / 701:  # most stores have a contact, who places the orders
                 contact = self.new_customer_id()
-                self.customer(contact, self.person("SC"), store, territory, self.stamp)
+                self.customer(contact, self.person("SC", self.stamp), store, territory, self.stamp)
                 self.store_contacts.append((contact, territory, address, self.tax_by_territory[territory]))
+            if len(self.customers) >= BATCH_ROWS:
+                self.flush()
         if not self.store_contacts:
             raise ValueError("--scale is too small: no store contact to place reseller orders")
 
@@ -206,103 +305,126 @@ class _Generator:
     def individual(self, when: str) -> tuple[int, int, int, int]:
         if self.individuals and self.rng.random() >= _NEW_CUSTOMER_PROBABILITY:
             return self.rng.choice(self.individuals)
-        address, territory = self.address()
+        # ModifiedDate is when the rows were written, as the application stamps it: the reference
+        # tables' incremental loads select by it.
+        address, territory = self.address(when)
         customer_id = self.new_customer_id()
-        self.customer(customer_id, self.person("IN"), None, territory, when)
-        entry = (customer_id, territory, address, self.tax_by_territory[territory])
-        self.individuals.append(entry)
-        return entry
+        self.customer(customer_id, self.person("IN", when), None, territory, when)
+        return self.individuals.append(customer_id, territory, address)
 
     # -- orders -----------------------------------------------------------------------------
     def orders(self) -> None:
-        rng, cfg = self.rng, self.cfg
-        order_id, detail_id, return_id = FIRST_ORDER_ID, 1, 1
-        online_counts = [n for n, _ in _ONLINE_LINES]
-        online_cum = list(accumulate(w for _, w in _ONLINE_LINES))
-        header_rows = self.rows[t.SALES_ORDER_HEADER]
-        detail_rows = self.rows[t.SALES_ORDER_DETAIL]
-        return_rows = self.rows[t.SALES_RETURN]
-        catalog = self.catalog
-        day = cfg.start
-        while day < cfg.end:
-            lam = daily_rate(day) * cfg.scale
-            n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE))
-            n_reseller = _poisson(rng, lam * _RESELLER_SHARE)
-            order_ts = _ts(day)
-            shipped = day + timedelta(days=7) < cfg.end
-            ship_ts = _ts(day + timedelta(days=7)) if shipped else None
-            header_modified = ship_ts or order_ts
-            due_ts = _ts(day + timedelta(days=12))
-            for is_online in [True] * n_online + [False] * n_reseller:
-                if is_online:
-                    customer, territory, address, tax_bp = self.individual(order_ts)
-                    n_lines = rng.choices(online_counts, cum_weights=online_cum)[0]
-                    picks = rng.choices(catalog, cum_weights=self.online_cum, k=n_lines)
-                else:
-                    customer, territory, address, tax_bp = rng.choice(self.store_contacts)
-                    n_lines = min(72, 1 + int(rng.expovariate(1 / 15)))
-                    picks = rng.choices(catalog, cum_weights=self.reseller_cum, k=n_lines)
-                tracking = (
-                    None if is_online else f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}C-{rng.randint(10, 99)}"
-                )
-                seen: set[int] = set()
-                line_sum = 0  # millionths
-                for pid, price, sub_idx in picks:
-                    if pid in seen:
-                        continue
-                    seen.add(pid)
-                    if is_online:
-                        qty = 1 if rng.random() < 0.9 else rng.randint(2, 3)
-                        unit = price
-                    else:
-                        qty = 1 + int(rng.expovariate(0.3))
-                        unit = price * 6 // 10  # reseller price: 60% of list, exact in cents
-                    offer, pct = 1, 0
-                    if not is_online and qty >= 11 and rng.random() < 0.6:
-                        for lo, hi, oid, band_pct in self.volume_bands:
-                            if lo <= qty <= hi:
-                                offer, pct = oid, band_pct
-                    elif sub_idx in self.promotions and rng.random() < 0.04:
-                        offer, pct = rng.choice(self.promotions[sub_idx])
-                    line_total = unit * (100 - pct) * qty  # ten-thousandths x hundredths
-                    line_sum += line_total
-                    detail_rows.append((order_id, detail_id, tracking, qty, pid, offer, _money(unit), pct / 100,
-                        line_total / 1_000_000, self.guid(), order_ts))  # fmt: skip
-                    if cfg.returns and rng.random() < self.return_rate[pid]:
-                        returned = day + timedelta(days=rng.randint(3, 45))
-                        if returned < cfg.end:
-                            return_rows.append((return_id, order_id, detail_id, _ts(returned),
-                                rng.randint(1, qty), rng.choice(ref.RETURN_REASONS), _ts(returned)))  # fmt: skip
-                            return_id += 1
-                    detail_id += 1
-                subtotal = (line_sum + 50) // 100  # round half up to money
-                tax = (subtotal * tax_bp + 5_000) // 10_000
-                freight = (subtotal * 250 + 5_000) // 10_000
-                header_rows.append((order_id, 8, order_ts, due_ts, ship_ts, 5 if shipped else 1, is_online,
-                    f"SO{order_id}", None if is_online else f"PO{rng.randint(10**9, 10**10 - 1)}",
-                    f"10-4020-{customer:06d}", customer, None if is_online else rng.randint(274, 290), territory,
-                    address, address, 1 if is_online else 5, rng.randint(1, 19237) if is_online else None,
-                    f"{rng.randint(100000, 999999)}Vi{rng.randint(10000, 99999)}" if is_online else None, None,
-                    _money(subtotal), _money(tax), _money(freight), _money(subtotal + tax + freight), None,
-                    self.guid(), header_modified))  # fmt: skip
-                order_id += 1
+        self.order_id, self.detail_id, self.return_id = FIRST_ORDER_ID, 1, 1
+        self.headers, self.details = self.rows[t.SALES_ORDER_HEADER], self.rows[t.SALES_ORDER_DETAIL]
+        self.sales_returns = self.rows.get(t.SALES_RETURN, [])
+        day = self.cfg.start
+        while day < self.cfg.end:
+            self.day(day)
             day += timedelta(days=1)
+
+    def day(self, day: date) -> None:
+        rng, end = self.rng, self.cfg.end
+        lam = daily_rate(day) * self.cfg.scale
+        n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE))
+        n_reseller = _poisson(rng, lam * _RESELLER_SHARE)
+        ship = day + timedelta(days=7)
+        dates = _OrderDates(day, _ts(day), _ts(day + timedelta(days=12)), _ts(ship) if ship < end else None)
+        for is_online in [True] * n_online + [False] * n_reseller:
+            self.order(dates, is_online)
+            if len(self.details) >= BATCH_ROWS:  # the largest table: the others' batches are smaller
+                self.flush()
+
+    def order(self, dates: _OrderDates, is_online: bool) -> None:
+        rng, order_id, order_ts, ship_ts = self.rng, self.order_id, dates.order_ts, dates.ship_ts
+        if is_online:
+            customer, territory, address, tax_bp = self.individual(order_ts)
+            n_lines = _ONLINE_LINE_COUNTS.pick(rng)
+            picks = self.online_picks.picks(rng, n_lines)
+        else:
+            customer, territory, address, tax_bp = rng.choice(self.store_contacts)
+            n_lines = min(72, 1 + int(rng.expovariate(1 / 15)))
+            picks = self.reseller_picks.picks(rng, n_lines)
+        tracking = None if is_online else f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}C-{rng.randint(10, 99)}"
+        subtotal = (self.lines(dates, is_online, picks, tracking) + 50) // 100  # round half up to money
+        tax = (subtotal * tax_bp + 5_000) // 10_000
+        freight = (subtotal * 250 + 5_000) // 10_000
+        self.headers.append((order_id, 8, order_ts, dates.due_ts, ship_ts, 1 if ship_ts is None else 5, is_online,
+            f"SO{order_id}", None if is_online else f"PO{rng.randint(10**9, 10**10 - 1)}",
+            f"10-4020-{customer:06d}", customer, None if is_online else rng.randint(274, 290), territory,
+            address, address, 1 if is_online else 5, rng.randint(1, 19237) if is_online else None,
+            f"{rng.randint(100000, 999999)}Vi{rng.randint(10000, 99999)}" if is_online else None, None,
+            _money(subtotal), _money(tax), _money(freight), _money(subtotal + tax + freight), None,
+            self.guid(), ship_ts or order_ts))  # fmt: skip
+        self.order_id += 1
+
+    def lines(
+        self, dates: _OrderDates, is_online: bool, picks: list[tuple[int, int, int]], tracking: str | None
+    ) -> int:
+        """Append the order's lines (and their returns); returns the sum of LineTotal in millionths."""
+        # ~11M lines at --scale 10: the loop reads locals rather than attributes.
+        rng, order_id, order_ts, end = self.rng, self.order_id, dates.order_ts, self.cfg.end
+        details, detail_id, guid = self.details, self.detail_id, self.guid
+        returns, return_rate, promotions = self.cfg.returns, self.return_rate, self.promotions
+        seen: set[int] = set()
+        line_sum = 0
+        for pid, price, sub_idx in picks:
+            if pid in seen:
+                continue
+            seen.add(pid)
+            if is_online:
+                qty = 1 if rng.random() < 0.9 else rng.randint(2, 3)
+                unit = price
+            else:
+                qty = 1 + int(rng.expovariate(0.3))
+                unit = price * 6 // 10  # reseller price: 60% of list, exact in cents
+            offer, pct = 1, 0
+            if not is_online and qty >= 11 and rng.random() < 0.6:
+                for lo, hi, oid, band_pct in self.volume_bands:
+                    if lo <= qty <= hi:
+                        offer, pct = oid, band_pct
+            elif sub_idx in promotions and rng.random() < 0.04:
+                offer, pct = rng.choice(promotions[sub_idx])
+            line_total = unit * (100 - pct) * qty  # ten-thousandths x hundredths
+            line_sum += line_total
+            details.append((order_id, detail_id, tracking, qty, pid, offer, _money(unit), pct / 100,
+                line_total / 1_000_000, guid(), order_ts))  # fmt: skip
+            if returns and rng.random() < return_rate[pid]:
+                returned = dates.day + timedelta(days=rng.randint(3, 45))
+                if returned < end:
+                    self.sales_returns.append((self.return_id, order_id, detail_id, _ts(returned),
+                        rng.randint(1, qty), rng.choice(ref.RETURN_REASONS), _ts(returned)))  # fmt: skip
+                    self.return_id += 1
+            detail_id += 1
+        self.detail_id = detail_id
+        return line_sum
 
 
 def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:
-    """All rows of the source, in memory; deterministic for a given config."""
-    gen = _Generator(config)
-    gen.reference()
-    gen.stores()
-    gen.orders()
-    rows = dict(gen.rows)
-    if not config.returns:
-        rows.pop(t.SALES_RETURN, None)
+    """All rows of the source in memory, as `generate` writes them; for tests and small configs."""
+    rows: dict[t.SourceTable, list[tuple]] = {table: [] for table in source_tables(config)}
+
+    def collect(batches: dict[t.SourceTable, list[tuple]]) -> None:
+        for table, batch in batches.items():
+            rows[table].extend(batch)
+
+    _Generator(config, collect).run()
     return rows
 
 
 def generate(out_dir: Path, config: GeneratorConfig) -> dict[str, int]:
-    """Generate the embedded source into `out_dir`; returns rows written per table."""
-    rows = build_rows(config)
-    write_source(rows, out_dir)
-    return {table.qualified_name: len(rows[table]) for table in t.ALL_TABLES if table in rows}
+    """Generate the embedded source into `out_dir`, streaming; returns rows written per table.
+
+    The files appear in `out_dir` only once complete (see `SourceWriter`): a failure leaves an
+    existing source as it was.
+    """
+    tables = source_tables(config)
+    counts = dict.fromkeys(tables, 0)
+    with SourceWriter(out_dir, tables) as writer:
+
+        def write(batches: dict[t.SourceTable, list[tuple]]) -> None:
+            for table, batch in batches.items():
+                counts[table] += len(batch)
+            writer.write(batches)
+
+        _Generator(config, write).run()
+    return {table.qualified_name: n for table, n in counts.items()}
