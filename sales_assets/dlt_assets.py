@@ -59,18 +59,21 @@ def _load(
 ) -> Iterator[MaterializeResult]:
     engine = source.engine()
     present = [table for table in tables if not table.optional or has_table(engine, table.schema, table.name)]
-    results = []
+    results, seconds = [], 0.0
     if present:
+        pipeline = warehouse.dlt_pipeline(pipeline_name)
         results = list(
             dlt_runner.run(
                 context=context,
                 dlt_source=sales_source(engine, present, window),
-                dlt_pipeline=warehouse.dlt_pipeline(pipeline_name),
+                dlt_pipeline=pipeline,
                 dagster_dlt_translator=translator,
                 # dlt drops the tables and the cursors of these resources, then loads them whole.
                 **({"refresh": "drop_resources"} if full_refresh else {}),
             )
         )
+        trace = pipeline.last_trace
+        seconds = (trace.finished_at - trace.started_at).total_seconds()
     # A window merged: its row count is the rows loaded. A reference table merged with its
     # changes: the table's row count, read from the warehouse.
     totals = {} if window else warehouse.row_counts(result.asset_key for result in results)
@@ -78,9 +81,9 @@ def _load(
         rows = result.metadata.get("rows_loaded")  # absent when nothing changed
         loaded = int(rows.value) if rows is not None else 0
         counts = {"dagster/partition_row_count": loaded} if window else {"dagster/row_count": totals[result.asset_key]}
-        yield MaterializeResult(
-            asset_key=result.asset_key, metadata={**result.metadata, **counts, "rows_loaded": loaded}
-        )
+        # dlt's own time (extract, normalize, load), for all the tables of this load together.
+        metadata = {**result.metadata, **counts, "rows_loaded": loaded, "dlt_run_seconds": round(seconds, 2)}
+        yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)
     for table in tables:
         key = AssetKey(["raw", table.warehouse_name])
         if table not in present and key in context.selected_asset_keys:

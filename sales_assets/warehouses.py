@@ -1,8 +1,9 @@
-"""The warehouse resource: where dlt loads `raw` and dbt builds `staging` and `analytics`.
+"""The warehouse resource: where dlt loads `raw` and dbt builds `staging`, `intermediate`, `analytics`.
 
 One interface, two engines, chosen by SALES_TARGET in `build_warehouse` and nowhere else: the
-embedded DuckDB file, or Snowflake through dagster-snowflake's SnowflakeResource. Assets and checks
-ask the resource for a dlt pipeline, a dbt environment and query results; they never name an engine.
+embedded DuckDB file, or Snowflake (sales_assets/snowflake_warehouse.py, imported only for it).
+Assets and checks ask the resource for a dlt pipeline, a dbt environment and query results; they
+never name an engine.
 Queries are the cross-database subset both engines run the same way, with `?` parameters.
 """
 
@@ -14,20 +15,17 @@ from typing import Any
 
 import dlt
 import duckdb
-import snowflake.connector.errors
-from dagster import AssetKey, ConfigurableResource, EnvVar, build_resources
-from dagster_snowflake import SnowflakeResource
-from dlt.destinations.impl.snowflake.configuration import SnowflakeCredentials
+from dagster import AssetKey, ConfigurableResource, build_resources
 
-from sales_assets.settings import Settings, SnowflakeSettings
+from sales_assets.settings import Settings
 
-SCHEMAS = ("raw", "staging", "analytics")
+SCHEMAS = ("raw", "staging", "intermediate", "analytics")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
-# The warehouse's tables and views, raw then staging then analytics, without dlt's own tables.
-_RELATIONS_SQL = """
+# The warehouse's tables and views in the order data flows through them, without dlt's own tables.
+_RELATIONS_SQL = f"""
     select lower(table_schema), lower(table_name) from information_schema.tables
-    where lower(table_schema) in ('raw', 'staging', 'analytics') and left(lower(table_name), 5) <> '_dlt_'
-    order by case lower(table_schema) when 'raw' then 1 when 'staging' then 2 else 3 end, 2
+    where lower(table_schema) in {SCHEMAS} and left(lower(table_name), 5) <> '_dlt_'
+    order by case lower(table_schema) {" ".join(f"when '{s}' then {i}" for i, s in enumerate(SCHEMAS))} end, 2
 """
 
 
@@ -82,7 +80,7 @@ class Warehouse(ConfigurableResource):
             return query(sql, params)
 
     def relations(self) -> list[AssetKey]:
-        """The warehouse's tables and views as [schema, name], raw then staging then analytics."""
+        """The warehouse's tables and views as [schema, name], schema by schema as data flows."""
         return [AssetKey([schema, name]) for schema, name in self.query(_RELATIONS_SQL)]
 
     def row_counts(self, keys: Iterable[AssetKey], query: Query | None = None) -> dict[AssetKey, int]:
@@ -134,79 +132,6 @@ class DuckDBWarehouse(Warehouse):
             yield query
 
 
-# Snowflake's "does not exist or not authorized" (SQL compilation error 002003).
-_SNOWFLAKE_MISSING_OBJECT = 2003
-
-
-class SnowflakeWarehouse(Warehouse):
-    """Snowflake: dlt's snowflake destination, dbt's `snowflake` target, queries through SnowflakeResource."""
-
-    snowflake: SnowflakeResource
-
-    def dlt_destination(self) -> Any:
-        sf = self.snowflake
-        extra = sf.additional_snowflake_connection_args or {}
-        credentials = SnowflakeCredentials()
-        credentials.host = sf.account
-        credentials.database = sf.database
-        credentials.username = sf.user
-        credentials.password = sf.password
-        credentials.warehouse = sf.warehouse
-        credentials.role = sf.role
-        credentials.private_key = sf.private_key
-        credentials.private_key_path = sf.private_key_path
-        credentials.private_key_passphrase = sf.private_key_password
-        credentials.session_timezone = "UTC"
-        if extra.get("host"):
-            # A private endpoint or an emulator: dlt passes `_snowflake_host` (its SNOWFLAKE_HOST) and
-            # query parameters to the connector as they are.
-            credentials._snowflake_host = extra["host"]
-            credentials.query = {name: extra[name] for name in ("port", "protocol") if name in extra}
-        return dlt.destinations.snowflake(credentials=credentials, query_tag='{"app": "sales_assets"}')
-
-    @contextmanager
-    def session(self) -> Iterator[Query]:
-        with self.snowflake.get_connection() as conn:
-
-            def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-                with conn.cursor() as cursor:
-                    try:
-                        return [tuple(row) for row in cursor.execute(sql, list(params)).fetchall()]
-                    except snowflake.connector.errors.ProgrammingError as err:
-                        if err.errno == _SNOWFLAKE_MISSING_OBJECT:
-                            # Snowflake says the same of a table that is missing and one the role may not read.
-                            reason = (err.msg or str(err)).strip().splitlines()[-1]
-                            raise MissingRelationError(f"{reason} (missing, or not granted to the role)") from err
-                        raise
-
-            yield query
-
-
-def snowflake_resource(config: SnowflakeSettings) -> SnowflakeResource:
-    """dagster-snowflake's resource from the settings; secrets stay EnvVars, resolved at run time."""
-    extra = {
-        name: value
-        for name, value in (("host", config.host), ("port", config.port), ("protocol", config.protocol))
-        if value is not None
-    }
-    secret = EnvVar(config.auth_env)
-    return SnowflakeResource(
-        account=config.account,
-        user=config.user,
-        role=config.role,
-        warehouse=config.warehouse,
-        database=config.database,
-        password=secret if config.auth_env == "SNOWFLAKE_PASSWORD" else None,
-        private_key_path=secret if config.auth_env == "SNOWFLAKE_PRIVATE_KEY_PATH" else None,
-        private_key=secret if config.auth_env == "SNOWFLAKE_PRIVATE_KEY" else None,
-        private_key_password=EnvVar("SNOWFLAKE_PRIVATE_KEY_PASSPHRASE") if config.key_passphrase else None,
-        # Server-side binding of `?` parameters; a UTC session, like the DuckDB connection's.
-        paramstyle="qmark",
-        timezone="UTC",
-        additional_snowflake_connection_args=extra or None,
-    )
-
-
 @contextmanager
 def open_warehouse(settings: Settings) -> Iterator[Warehouse]:
     """The warehouse outside a run (summaries, tests), its EnvVars resolved as Dagster resolves them in one."""
@@ -218,5 +143,9 @@ def build_warehouse(settings: Settings) -> Warehouse:
     """The one place SALES_TARGET chooses the warehouse engine."""
     dlt_dir = str(settings.dlt_pipelines_dir)
     if settings.snowflake is not None:
+        # Imported only for Snowflake: dagster-snowflake and the connector take seconds to import,
+        # which every definitions load (and every run) would pay on DuckDB.
+        from sales_assets.snowflake_warehouse import SnowflakeWarehouse, snowflake_resource
+
         return SnowflakeWarehouse(snowflake=snowflake_resource(settings.snowflake), dlt_dir=dlt_dir)
     return DuckDBWarehouse(path=str(settings.warehouse_path), dlt_dir=dlt_dir)

@@ -54,9 +54,10 @@ class Pipeline:
         last: str | None = None,
         selection: Iterable[AssetKey] | None = None,
         expect_success: bool = True,
+        job: str = SALES_JOB,
     ) -> ExecuteInProcessResult:
-        """One run over partitions [first, last], as a single-run backfill launches it."""
-        job = self.defs.resolve_job_def(SALES_JOB)
+        """One run of `job` over partitions [first, last], as a single-run backfill launches it."""
+        job = self.defs.resolve_job_def(job)
         result = job.execute_in_process(
             instance=self.instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last or first},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -104,3 +106,39 @@ def test_window_is_half_open_on_iso_text_datetimes() -> None:
         window = (datetime(2013, 1, 15), datetime(2013, 1, 16))
         rows = conn.execute(sa.select(table.c.d).where(window_clause(table.c.d, window, "sqlite"))).fetchall()
     assert [r[0] for r in rows] == stored[1:4]
+
+
+def test_a_stored_value_of_the_wrong_type_fails_the_load_naming_the_column(
+    small_source: Path, pipeline_factory, tmp_path: Path
+) -> None:
+    """Columns are converted whole in Arrow: a value that is no number stops the load, named."""
+    source = tmp_path / "source"
+    shutil.copytree(small_source, source)
+    day = busy_day(source)
+    with sqlite3.connect(source / "Sales.sqlite") as conn:
+        (order_id,) = conn.execute(
+            "select min(SalesOrderID) from SalesOrderHeader where substr(OrderDate, 1, 10) = ?", (day,)
+        ).fetchone()
+        conn.execute("update SalesOrderHeader set Freight = 'twelve' where SalesOrderID = ?", (order_id,))
+    pipeline = pipeline_factory(source)
+    result = pipeline.run(day, selection=ORDER_TABLES, expect_success=False)
+    failure = next(event for event in result.all_events if event.is_step_failure)
+    message = str(failure.step_failure_data.error)
+    assert "Sales.SalesOrderHeader.Freight: a stored value is not a valid decimal128(19, 4)" in message
+    assert pipeline.query("select count(*) from information_schema.tables where table_schema = 'raw'") == [(0,)]
+
+
+def test_reference_rows_written_in_the_cursors_second_are_not_missed(small_source: Path, pipeline_factory, tmp_path):
+    """The reference cursor compares as the source stores it: ISO text, to the second."""
+    source = tmp_path / "source"
+    shutil.copytree(small_source, source)
+    pipeline = pipeline_factory(source)
+    territory = [AssetKey(["raw", "sales_territory"])]
+    pipeline.run("2013-01-15", selection=territory)
+    (newest,) = connect(source).execute("select max(ModifiedDate) from Sales.SalesTerritory").fetchone()
+    with sqlite3.connect(source / "Sales.sqlite") as conn:
+        # Another row saved in the same second as the newest one loaded, after the load.
+        conn.execute("update SalesTerritory set Name = 'Renamed', ModifiedDate = ? where TerritoryID = 1", (newest,))
+    pipeline.run("2013-01-15", selection=territory)
+    assert pipeline.query("select name from raw.sales_territory where territory_id = 1") == [("Renamed",)]
+    assert pipeline.query("select count(*), count(distinct territory_id) from raw.sales_territory") == [(10, 10)]

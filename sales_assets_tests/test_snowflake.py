@@ -25,8 +25,9 @@ from sales_assets import checks
 from sales_assets.definitions import build_definitions
 from sales_assets.jobs import FACT_SALES
 from sales_assets.settings import SettingsError, load_settings
+from sales_assets.snowflake_warehouse import SnowflakeWarehouse
 from sales_assets.source import tables as t
-from sales_assets.warehouses import SnowflakeWarehouse, Warehouse, build_warehouse, open_warehouse
+from sales_assets.warehouses import Warehouse, build_warehouse, open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import ACCOUNT as SNOWFLAKE_USER_ACCOUNT
 from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account

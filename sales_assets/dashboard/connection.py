@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
-import snowflake.connector.errors as sf_errors
 
 from sales_assets.settings import Settings
 from sales_assets.warehouses import DuckDBWarehouse, MissingRelationError, Warehouse, open_warehouse
@@ -88,10 +87,6 @@ class WarehouseReader:
                 ) from err
             message = f"The warehouse at {self.description} cannot be opened: {err}"
             raise WarehouseMissing(message, HOW_TO_BUILD) from err
-        except (sf_errors.OperationalError, sf_errors.InterfaceError) as err:
-            raise WarehouseUnavailable(
-                f"Snowflake ({self.description}) cannot be reached.", f"{err.msg or err}; retry in a moment."
-            ) from err
 
 
 class DuckDBReader(WarehouseReader):
@@ -109,6 +104,17 @@ class DuckDBReader(WarehouseReader):
 
 class SnowflakeReader(WarehouseReader):
     """Snowflake through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        # Imported here: the Snowflake connector takes seconds to import, and only this reader needs it.
+        import snowflake.connector.errors as sf_errors
+
+        try:
+            return super().query(sql, params)
+        except (sf_errors.OperationalError, sf_errors.InterfaceError) as err:
+            raise WarehouseUnavailable(
+                f"Snowflake ({self.description}) cannot be reached.", f"{err.msg or err}; retry in a moment."
+            ) from err
 
 
 @contextmanager
