@@ -33,6 +33,7 @@ from sales_assets.warehouses import Warehouse, build_warehouse
 
 ORDERS_PIPELINE = "sales_orders"
 REFERENCE_PIPELINE = "sales_reference"
+DROPPED_METADATA = ("dagster/column_schema", "jobs")
 
 
 class ReferenceLoadConfig(Config):
@@ -81,8 +82,12 @@ def _load(
         rows = result.metadata.get("rows_loaded")  # absent when nothing changed
         loaded = int(rows.value) if rows is not None else 0
         counts = {"dagster/partition_row_count": loaded} if window else {"dagster/row_count": totals[result.asset_key]}
+        # dagster-dlt's column schema (the asset's spec already has the contract's, with
+        # descriptions) and list of load jobs are dropped: a backfill repeats a materialization's
+        # metadata for every partition, and they made each event three times larger.
+        kept = {key: value for key, value in result.metadata.items() if key not in DROPPED_METADATA}
         # dlt's own time (extract, normalize, load), for all the tables of this load together.
-        metadata = {**result.metadata, **counts, "rows_loaded": loaded, "dlt_run_seconds": round(seconds, 2)}
+        metadata = {**kept, **counts, "rows_loaded": loaded, "dlt_run_seconds": round(seconds, 2)}
         yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)
     for table in tables:
         key = AssetKey(["raw", table.warehouse_name])

@@ -81,14 +81,14 @@ class SqliteArrowLoader(TableLoader):
             raise ValueError(f"{column}: a stored value is not a valid {field.type}: {err}") from err
 
 
-def _changed_rows() -> dlt.sources.incremental:
+def _changed_rows(table: t.SourceTable) -> dlt.sources.incremental:
     """Rows modified at or after the newest ModifiedDate loaded so far.
 
-    The rows of that last second are read again every time (and merged on the key, so nothing
-    doubles): dlt would otherwise skip a row by its key when it has seen that key at that
-    ModifiedDate, and an update saved in the same second as the last load would be lost.
+    dlt reads the rows of the cursor's own second again and drops those it loaded before. It tells
+    them apart by the whole row here, not by the key: keyed, an update saved in the same second
+    as the last load (same key, same ModifiedDate) would be dropped as already seen.
     """
-    return dlt.sources.incremental(CURSOR, primary_key=())
+    return dlt.sources.incremental(CURSOR, primary_key=tuple(table.column_names))
 
 
 def _window_adapter(table: t.SourceTable, window: Window) -> Callable:
@@ -139,7 +139,7 @@ def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | Non
         included_columns=table.column_names,
         primary_key=list(table.primary_key),
         write_disposition="merge",
-        incremental=None if partitioned else _changed_rows(),
+        incremental=None if partitioned else _changed_rows(table),
         query_adapter_callback=_window_adapter(table, window) if partitioned and window else None,
         table_adapter_callback=_table_adapter(table, engine),
         table_loader_class=SqliteArrowLoader if engine.dialect.name == "sqlite" else None,

@@ -39,6 +39,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
+    PRIORITY_TAG,
 )
 
 from sales_assets.resources import SalesSource
@@ -101,16 +102,19 @@ def waiting_partitions(context: SensorEvaluationContext, partitions_def: Partiti
     return keys
 
 
-def run_request(first: date, last: date, stamp: datetime) -> RunRequest:
+def run_request(first: date, last: date, stamp: datetime, newest: bool = False) -> RunRequest:
     run_key = f"source-changes:{first}..{last}@{stamp.isoformat()}"
+    # The newest days (today's orders, which the dashboard waits for) go ahead of late changes to
+    # old days in the run queue.
+    tags = {"trigger": "source_changes", **({PRIORITY_TAG: "1"} if newest else {})}
     if first == last:
-        return RunRequest(run_key=run_key, partition_key=first.isoformat(), tags={"trigger": "source_changes"})
+        return RunRequest(run_key=run_key, partition_key=first.isoformat(), tags=tags)
     return RunRequest(
         run_key=run_key,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
             ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
-            "trigger": "source_changes",
+            **tags,
         },
     )
 
@@ -163,7 +167,10 @@ def build_source_change_sensor(
             return SensorResult(
                 skip_reason="Changed dates are already queued or outside the partitions", cursor=next_cursor
             )
-        requests = [run_request(first, last, changes.high_water) for first, last in day_ranges(wanted)]
+        ranges = sorted(day_ranges(wanted), reverse=True)
+        requests = [
+            run_request(first, last, changes.high_water, newest=i == 0) for i, (first, last) in enumerate(ranges)
+        ]
         return SensorResult(run_requests=requests, cursor=next_cursor)
 
     return source_changes
