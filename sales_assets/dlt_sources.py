@@ -32,7 +32,7 @@ CURSOR = "ModifiedDate"
 # SQLAlchemy's SQLite type binds a datetime as '... 13:05:00.000000', which sorts after the stored
 # value of the same second, so dlt's `ModifiedDate >= cursor` would skip rows written in the
 # cursor's second after the last load. Bound without the fraction, they are read again and dlt
-# drops the ones it already has (it keeps the keys of the rows at the cursor).
+# drops the ones it already has (see _changed_rows).
 _SQLITE_DATETIME = sqlite.DATETIME(
     storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"
 )
