@@ -1,6 +1,6 @@
 """Transform assets: every dbt model is an asset, dbt tests are asset checks.
 
-Three selections, because the models are built three ways:
+Four selections, because the models are built four ways:
 - `dbt_staging`, the staging views over raw, and `dbt_analytics_views` (customer_analysis, a view
   over the tables): unpartitioned, rebuilt only when their SQL changes (sales_assets/automation.py)
   or by a full build; a view needs no refresh when data arrives;
@@ -8,14 +8,17 @@ Three selections, because the models are built three ways:
   partitioned by order date: a run builds exactly its window, named in the environment
   (SALES_WINDOW_START, SALES_WINDOW_END; dbt_project/macros/partition_window.sql), so a day's run
   costs the day's rows, changes nothing dbt parses, and is one `dbt build`; a backfill of any
-  range is one run too.
+  range is one run too;
+- `dbt_weekly`, the tables tagged `weekly` (customer_recommendations and its backtest):
+  unpartitioned and rebuilt whole once a week (sales_assets/automation.py), because every row
+  moves with the whole history (the affinities of all orders).
 """
 
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
 from dagster_dbt import dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
@@ -23,11 +26,12 @@ from sales_assets.dbt_project import SalesDbtCliResource, dbt_project, manifest_
 from sales_assets.metadata import table_preview
 from sales_assets.partitions import naive_window
 from sales_assets.translators import SalesDbtTranslator
-from sales_assets.warehouses import Warehouse
+from sales_assets.warehouses import MissingRelationError, Warehouse
 
 STAGING = "path:models/staging"
 TABLES = "path:models/intermediate path:models/analytics"
 VIEWS = "config.materialized:view"
+WEEKLY = "tag:weekly"
 ANALYTICS_VIEWS = f"path:models/analytics,{VIEWS}"
 
 
@@ -96,6 +100,28 @@ def with_table_metadata(context: AssetExecutionContext, warehouse: Warehouse, ev
         yield event
 
 
+RECOMMENDATIONS = AssetKey(["analytics", "customer_recommendations"])
+
+
+def backtest_metadata(warehouse: Warehouse) -> dict[str, Any]:
+    """How well customer_recommendations predicts, on its own page: recommendation_backtest's hit
+    rates @5 (built in the same invocation, before the recommendations' output is recorded)."""
+    try:
+        rows = warehouse.query(
+            "select method, customers_evaluated, hit_rate_at_5 from analytics.recommendation_backtest"
+        )
+    except MissingRelationError:
+        return {}
+    rates = {method: (evaluated, rate) for method, evaluated, rate in rows}
+    metadata: dict[str, Any] = {}
+    if "affinity" in rates:
+        metadata["hit_rate_at_5"] = float(rates["affinity"][1] or 0)
+        metadata["backtest_customers"] = int(rates["affinity"][0])
+    if "most_popular" in rates:
+        metadata["most_popular_hit_rate_at_5"] = float(rates["most_popular"][1] or 0)
+    return metadata
+
+
 def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str = "duckdb") -> list[AssetsDefinition]:
     translator = SalesDbtTranslator(warehouse_kind)
     if manifest_is_stale():
@@ -119,7 +145,7 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str =
         manifest=dbt_project.manifest_path,
         project=dbt_project,
         select=TABLES,
-        exclude=VIEWS,
+        exclude=f"{VIEWS} {WEEKLY}",
         name="dbt_partitioned",
         dagster_dbt_translator=translator,
         partitions_def=partitions_def,
@@ -144,4 +170,18 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str =
     ) -> Iterator[Any]:
         yield from dbt_build(context, dbt, warehouse, "cautious")
 
-    return [dbt_staging, dbt_partitioned, dbt_analytics_views]
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=WEEKLY,
+        name="dbt_weekly",
+        dagster_dbt_translator=translator,
+    )
+    def dbt_weekly(context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+        # `buildable`: with their tests that also read upstream tables (e.g. fact_sales).
+        for event in dbt_build(context, dbt, warehouse, "buildable"):
+            if isinstance(event, Output) and context.asset_key_for_output(event.output_name) == RECOMMENDATIONS:
+                event = event.with_metadata({**event.metadata, **backtest_metadata(warehouse)})
+            yield event
+
+    return [dbt_staging, dbt_partitioned, dbt_analytics_views, dbt_weekly]

@@ -22,6 +22,8 @@ from sales_assets.dbt_assets import build_dbt_assets
 from sales_assets.dlt_assets import build_dlt_assets
 from sales_assets.jobs import build_daily_job, build_sales_job
 from sales_assets.partitions import daily_partitions
+from sales_assets.predict.assets import build_predict_assets
+from sales_assets.predict.checks import build_predict_checks
 from sales_assets.resources import build_resources
 from sales_assets.schedules import build_daily_schedule
 from sales_assets.sensors import build_source_change_sensor
@@ -29,7 +31,8 @@ from sales_assets.settings import Settings, load_settings
 
 
 def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> list[Any]:
-    """Groups read left to right in the UI: raw -> staging -> intermediate -> analytics -> dashboard.
+    """Groups read left to right in the UI: raw -> staging -> intermediate -> analytics -> dashboard
+    (the forecasts and inventory cover are Python assets in analytics).
 
     Code references link each asset page to its source: Python-defined assets to their function,
     dbt models to their .sql (the translator). A beta feature in Dagster, chosen on purpose and
@@ -41,6 +44,7 @@ def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> li
             [
                 *build_dlt_assets(settings, partitions_def),
                 *build_dbt_assets(partitions_def, settings.target),
+                *build_predict_assets(),
                 dashboard_spec(),
             ]
         )
@@ -54,7 +58,7 @@ def build_definitions(settings: Settings) -> Definitions:
     daily_job = build_daily_job(partitions_def, tables)
     return Definitions(
         assets=assets,
-        asset_checks=build_checks(partitions_def),
+        asset_checks=[*build_checks(partitions_def), *build_predict_checks()],
         jobs=[sales_job, daily_job],
         schedules=[build_daily_schedule(daily_job)],
         sensors=[

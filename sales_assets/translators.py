@@ -15,8 +15,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from sales_assets.automation import VIEWS_FOLLOW_THEIR_SQL
-from sales_assets.freshness import DAILY_FRESHNESS
+from sales_assets.automation import VIEWS_FOLLOW_THEIR_SQL, WEEKLY_AFTER_SALES
+from sales_assets.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
 from sales_assets.metadata import raw_column_schema
 from sales_assets.source.tables import ALL_TABLES
 
@@ -69,7 +69,8 @@ class SalesDbtTranslator(DagsterDbtTranslator):
                 # A view shows its inputs' data as they are: it is as fresh as they are, and is
                 # rebuilt only when its SQL changes, so it carries no freshness policy of its own.
                 return spec
-            spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+            weekly = "weekly" in manifest["nodes"][unique_id]["config"].get("tags", [])
+            spec = spec.replace_attributes(freshness_policy=WEEKLY_FRESHNESS if weekly else DAILY_FRESHNESS)
             direct = {dep.asset_key for dep in spec.deps}
             through_views = [key for key in self._sources_read_through_views(manifest, unique_id) if key not in direct]
             if through_views:
@@ -97,10 +98,13 @@ class SalesDbtTranslator(DagsterDbtTranslator):
         return sorted(keys, key=lambda key: key.to_user_string())
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> AutomationCondition | None:
-        # Views are rebuilt when their SQL changes (or they are missing); tables are built by the
-        # jobs for the partitions the schedule and the source-change sensor request.
+        # Views are rebuilt when their SQL changes (or they are missing), weekly tables weekly;
+        # the other tables are built by the jobs for the partitions the schedule and the
+        # source-change sensor request.
         if dbt_resource_props["resource_type"] == "model" and _is_view(dbt_resource_props):
             return VIEWS_FOLLOW_THEIR_SQL
+        if "weekly" in dbt_resource_props["config"].get("tags", []):
+            return WEEKLY_AFTER_SALES
         return None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:

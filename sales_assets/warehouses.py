@@ -79,6 +79,14 @@ class Warehouse(ConfigurableResource):
         with self.session() as query:
             return query(sql, params)
 
+    def replace_table(self, key: AssetKey, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> int:
+        """Create or replace the table behind `key` with these (name, SQL type) columns and rows.
+
+        For the Python assets' results, which are small (a row per product or per series and
+        week): plain inserts, no staging files. Returns the rows written.
+        """
+        raise NotImplementedError
+
     def relations(self) -> list[AssetKey]:
         """The warehouse's tables and views as [schema, name], schema by schema as data flows."""
         return [AssetKey([schema, name]) for schema, name in self.query(_RELATIONS_SQL)]
@@ -130,6 +138,29 @@ class DuckDBWarehouse(Warehouse):
                     raise MissingRelationError(str(err).splitlines()[0]) from err
 
             yield query
+
+    def replace_table(self, key: AssetKey, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> int:
+        create, insert = table_ddl(key, columns)
+        with self.connect(read_only=False) as conn:
+            # One transaction: readers see the old table or the new one, never an empty one.
+            conn.execute("begin")
+            conn.execute(f"create schema if not exists {key.path[0]}")
+            conn.execute(create)
+            if rows:
+                conn.executemany(insert, [list(row) for row in rows])
+            conn.execute("commit")
+        return len(rows)
+
+
+def table_ddl(key: AssetKey, columns: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """CREATE OR REPLACE TABLE and a parameterized INSERT for `replace_table`."""
+    relation = relation_name(key)
+    for name, _ in columns:
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"{relation}: {name!r} is not a column name")
+    create = f"create or replace table {relation} (" + ", ".join(f"{name} {kind}" for name, kind in columns) + ")"
+    insert = f"insert into {relation} values (" + ", ".join("?" for _ in columns) + ")"
+    return create, insert
 
 
 @contextmanager

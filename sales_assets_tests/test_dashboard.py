@@ -25,7 +25,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sales_assets.dashboard import data, display
+from sales_assets.dashboard import data, display, insight_data
 from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
 from sales_assets.dashboard.data import Filters
 from sales_assets.settings import load_settings
@@ -38,6 +38,13 @@ APP = REPO / "sales_assets" / "dashboard" / "app.py"
 SCREENSHOT = REPO / "data" / "screenshots" / "dashboard.png"
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = "O'Brien'; drop table x; --"
+# Each looking-ahead tab and a text it shows once its figures are in.
+LOOKING_AHEAD_TABS = {
+    "Forecast": "Backtest: model vs. seasonal naive",
+    "Retention": "Most valuable customers at risk",
+    "Recommendations": "Hit rate @5, recommendations",
+    "Inventory": "Products to reorder",
+}
 
 WHOLE_MONTH = Filters(date(2013, 1, 1), date(2013, 1, 31))
 NARROW = Filters(date(2013, 1, 10), date(2013, 1, 20), ("Northwest",), ("Bikes",))
@@ -110,14 +117,15 @@ def test_kpis_and_previous_period(warehouse: Path, reader: DuckDBReader, filters
     got = data.kpis(reader, filters)
     select = (
         "coalesce(sum(subtotal), 0), coalesce(sum(total_due), 0),"
-        " count(distinct sales_order_id), count(distinct customer_id)"
+        " count(distinct sales_order_id), count(distinct customer_id), coalesce(sum(gross_margin), 0)"
     )
-    ((revenue, due, orders, customers),) = facts(warehouse, filters, select)
-    ((p_revenue, p_due, p_orders, p_customers),) = facts(warehouse, filters, select, start=previous[0], end=previous[1])
-    assert orders > 0
+    ((revenue, due, orders, customers, margin),) = facts(warehouse, filters, select)
+    previous_figures = facts(warehouse, filters, select, start=previous[0], end=previous[1])[0]
+    assert orders > 0 and margin > 0
     assert (got.previous_filters.start, got.previous_filters.end) == previous
-    assert got.current == data.Kpis(revenue, due, orders, customers)
-    assert got.previous == data.Kpis(p_revenue, p_due, p_orders, p_customers)
+    assert got.current == data.Kpis(revenue, due, orders, customers, margin)
+    assert got.previous == data.Kpis(*previous_figures)
+    p_revenue, _, p_orders, _, _ = previous_figures
     assert got.current.average_order_value == (revenue / orders).quantize(Decimal("0.0001"))
     if filters is NARROW:  # the narrow range has orders in its previous period: the deltas are real
         assert p_orders > 0 and p_revenue > 0
@@ -303,12 +311,73 @@ def test_filter_values_are_bound_never_written_into_sql(warehouse: Path, reader:
     assert data.kpis(recording, evil).current == data.Kpis(Decimal(0), Decimal(0), 0, 0)
     for name in FIGURES:
         getattr(data, name)(recording, evil)
+    for name in ("churn", "affinity_products", "reorder_list"):  # the looking-ahead figures that filter
+        getattr(insight_data, name)(recording, evil)
     assert all(EVIL not in text and EVIL in params for text, params in recording.calls if "?" in text)
     # Alongside a real value the quote changes nothing, and every table is still there.
     both = Filters(NARROW.start, NARROW.end, ("Northwest", EVIL), ("Bikes",))
     got, expected = data.kpis(reader, both), data.kpis(reader, NARROW)
     assert (got.current, got.previous) == (expected.current, expected.previous)
     assert check_warehouse(reader).ready
+
+
+def test_looking_ahead_figures(warehouse: Path, reader: DuckDBReader) -> None:
+    """The Forecast, Retention, Recommendations and Inventory figures, against plain SQL over analytics."""
+    series = insight_data.forecast_series(reader)
+    assert series[0] == ("total", "All products")
+    assert set(series) == set(sql(warehouse, "select distinct level, series from analytics.demand_forecast"))
+    frame = insight_data.forecast(reader, "category", "Bikes")
+    forecast = frame[frame["kind"] == "forecast"]
+    ((fitted,),) = sql(warehouse, "select max(fitted_through) from analytics.demand_forecast")
+    assert len(forecast) == 13 and (forecast["lower_80"] <= forecast["units"]).all()
+    actual = sql(
+        warehouse,
+        "select cast(date_trunc('week', s.order_date) as date), sum(s.order_qty) from analytics.fact_sales s"
+        " join analytics.product_demand p using (product_id) where p.category_name = 'Bikes'"
+        " and cast(s.order_date as date) < ? + 7 group by 1 order by 1",
+        [fitted],
+    )
+    assert rows(frame[frame["kind"] == "actual"], "week_start", "units") == actual and actual
+
+    cohorts = insight_data.cohorts(reader, WHOLE_MONTH)
+    assert rows(cohorts, "cohort_month", "months_since_first_order", "customers", "active") == sql(
+        warehouse,
+        "select cohort_month, months_since_first_order, cohort_customers, active_customers"
+        " from analytics.customer_cohorts where cohort_month = date '2013-01-01' order by 2",
+    )
+    churn = insight_data.churn(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",)))
+    assert sorted(rows(churn.by_risk, "churn_risk", "customers")) == sql(
+        warehouse,
+        "select churn_risk, count(*) from analytics.customer_analysis where territory_name = 'Northwest'"
+        " group by 1 order by 1",
+    )
+    assert set(churn.at_risk["territory"]) <= {"Northwest"}
+
+    products = insight_data.affinity_products(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, (), ("Bikes",)))
+    assert products
+    product = products[0][0]
+    assert rows(insight_data.bought_together(reader, product), "product_id", "orders_with_both") == sql(
+        warehouse,
+        "select paired_product_id, orders_with_both from analytics.product_affinity where product_id = ?"
+        " order by confidence desc, paired_product_id limit 10",
+        [product],
+    )
+    customer = insight_data.top_customer_ids(reader)[0][0]
+    assert rows(insight_data.recommendations(reader, customer), "rank", "product_id") == sql(
+        warehouse,
+        "select rank, product_id from analytics.customer_recommendations where customer_id = ? order by rank",
+        [customer],
+    )
+    assert len(insight_data.backtest(reader)) == 2
+    bikes = insight_data.reorder_list(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, (), ("Bikes",)))
+    assert sorted(bikes["product_id"]) == [
+        p
+        for (p,) in sql(
+            warehouse,
+            "select product_id from analytics.inventory_cover where needs_reorder and category_name = 'Bikes'"
+            " order by 1",
+        )
+    ]
 
 
 # --- the Streamlit app --------------------------------------------------------------------------
@@ -337,7 +406,11 @@ def test_app_shows_the_data_functions_figures(warehouse: Path, reader: DuckDBRea
     assert shown["Orders"][0] == display.count(whole.orders)
     assert shown["Customers"][0] == display.count(whole.customers)
     assert shown["Average order value"][0] == display.money(whole.average_order_value)
-    assert [t.label for t in at.tabs] == ["Overview", "Customers", "Territories", "Products", "Discounts"]
+    assert [t.label for t in at.tabs] == [
+        "Overview", "Customers", "Territories", "Products", "Discounts", "Forecast", "Retention", "Recommendations",
+        "Inventory",
+    ]  # fmt: skip
+    assert shown["Gross margin"][0] == display.money(whole.gross_margin)
 
     at.sidebar.multiselect(key="territories").select("Northwest").run()
     northwest = data.kpis(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",))).current
@@ -491,5 +564,14 @@ def test_browser_smoke(sync_api, server: str, reader: DuckDBReader) -> None:
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             print(f"screenshot: {SCREENSHOT}")
+            # The looking-ahead tabs render in the browser too, each left as a screenshot beside it.
+            for tab, shows in LOOKING_AHEAD_TABS.items():
+                page.get_by_role("tab", name=tab).click()
+                sync_api.expect(page.get_by_text(shows).first).to_be_visible(timeout=60_000)
+                # Idle first: a page caught while the script reruns is greyed out.
+                sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+                shot = SCREENSHOT.with_name(f"dashboard-{tab.lower()}.png")
+                page.screenshot(path=str(shot), full_page=True)
+                print(f"screenshot: {shot}")
         finally:
             browser.close()

@@ -15,7 +15,7 @@ from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_co
 from sales_assets.dashboard.connection import RELATIONS
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
-from sales_assets.freshness import DAILY_FRESHNESS
+from sales_assets.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
 from sales_assets.jobs import DAILY_JOB, SALES_JOB
 from sales_assets.settings import SettingsError, load_settings
 from sales_assets.source import tables as t
@@ -111,37 +111,47 @@ def test_asset_pages_explain_themselves(defs) -> None:
     assert reads == {AssetKey(["analytics", name]) for name in RELATIONS} and reads <= set(specs)
 
 
-VIEWS = {AssetKey(["analytics", "customer_analysis"])} | {
+VIEWS = {AssetKey(["analytics", "customer_analysis"]), AssetKey(["analytics", "customer_cohorts"])} | {
     AssetKey(["staging", f"stg_{name}"])
     for name in (
         "sales_orders sales_order_details sales_returns customers people stores addresses state_provinces "
-        "country_regions territories special_offers product_categories product_subcategories products"
+        "country_regions territories special_offers product_categories product_subcategories products "
+        "product_inventory product_cost_history"
     ).split()
 }
+# Unpartitioned tables refreshed on a calendar by automation: weekly, and inventory cover daily.
+WEEKLY = {
+    AssetKey(["analytics", name])
+    for name in ("customer_recommendations", "recommendation_backtest", "demand_forecast", "forecast_accuracy")
+}
+INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
 
 
 def test_tables_have_the_daily_freshness_policy_and_views_follow_their_sql(defs) -> None:
     # The dashboard is external (Dagster does not materialize it): no freshness of its own. A view
     # is as fresh as the tables it reads and is rebuilt when its SQL changes, not every day.
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"}
-    assert len(specs) == 42 and set(specs) >= VIEWS
+    assert len(specs) == 55 and set(specs) >= VIEWS | WEEKLY
     tables = {key for key in specs if key not in VIEWS}
-    assert {key: specs[key].freshness_policy for key in tables} == {key: DAILY_FRESHNESS for key in tables}
+    expected = {key: WEEKLY_FRESHNESS if key in WEEKLY else DAILY_FRESHNESS for key in tables}
+    assert {key: specs[key].freshness_policy for key in tables} == expected
     assert all(specs[key].freshness_policy is None for key in VIEWS)
-    assert {key for key, spec in specs.items() if spec.automation_condition is not None} == VIEWS
+    automated = VIEWS | WEEKLY | {INVENTORY_COVER}
+    assert {key for key, spec in specs.items() if spec.automation_condition is not None} == automated
 
 
 def test_order_tables_and_every_dbt_table_are_partitioned_daily_with_single_run_backfills(defs) -> None:
     graph = defs.resolve_asset_graph()
     partitioned = {key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def is not None}
-    dbt_tables = {key for key in graph.get_all_asset_keys() if key.path[0] in ("intermediate", "analytics")} - VIEWS
+    in_warehouse = {key for key in graph.get_all_asset_keys() if key.path[0] in ("intermediate", "analytics")}
+    dbt_tables = in_warehouse - VIEWS - WEEKLY - {INVENTORY_COVER}
     assert partitioned == {
         AssetKey(["raw", "sales_order_header"]),
         AssetKey(["raw", "sales_order_detail"]),
         AssetKey(["raw", "sales_return"]),
         *dbt_tables,
     }
-    assert len(dbt_tables) == 13
+    assert len(dbt_tables) == 16
     for key in partitioned:
         node = graph.get(key)
         assert node.backfill_policy == BackfillPolicy.single_run(), key

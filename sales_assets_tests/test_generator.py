@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
+import itertools
 import random
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from sales_assets.source import generator, writer
+from sales_assets.source import demand, generator, stock, writer
 from sales_assets.source import tables as t
-from sales_assets.source.generator import _Individuals, _Weighted, build_rows, generate
+from sales_assets.source.generator import GeneratorConfig, _Individuals, _Weighted, build_rows, generate
 from sales_assets_tests.conftest import END, SMALL, START
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -237,3 +239,131 @@ def test_cli_rejects_bad_arguments(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode != 0 and "--end" in result.stderr
+
+
+# -- demand shape, costs and stock ---------------------------------------------------------------
+
+
+def _days(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((end - first).days)]
+
+
+def test_demand_keeps_the_samples_yearly_counts_with_a_season_a_trend_and_channel_rhythms() -> None:
+    for year, count in demand._SAMPLE_ORDERS.items():
+        days = _days(max(demand.SAMPLE_START, date(year, 1, 1)), min(demand.SAMPLE_END, date(year + 1, 1, 1)))
+        assert sum(demand.daily_rate(d) for d in days) == pytest.approx(count, rel=1e-9), year
+    year_2015 = _days(date(2015, 1, 1), date(2016, 1, 1))
+    assert sum(demand.season(d) for d in year_2015) / 365 == pytest.approx(1, abs=0.002)
+    assert demand.season(date(2015, 6, 9)) / demand.season(date(2015, 12, 9)) == pytest.approx(1.25 / 0.75, rel=1e-3)
+    # After the sample: mid-2014's level, growing 3% a year, without a jump where the sample ends.
+    assert demand.level(date(2014, 7, 1)) == demand.level(date(2014, 6, 30))
+    assert demand.level(date(2016, 7, 1)) / demand.level(date(2015, 7, 1)) == pytest.approx(1.03, rel=1e-3)
+    # The channels' rhythms move orders within a week or a month, never add or remove any.
+    assert sum(demand.online_factor(date(2015, 3, 2) + timedelta(days=i)) for i in range(7)) == pytest.approx(7)
+    for month in range(1, 13):
+        days = _days(date(2015, month, 1), date(2015 + month // 12, month % 12 + 1, 1))
+        factors = [demand.reseller_factor(d) for d in days]
+        assert sum(factors) == pytest.approx(len(days))
+        assert sum(factors[-5:]) == pytest.approx(demand.MONTH_END_SHARE * len(days))
+
+
+YEARS = GeneratorConfig(seed=5, scale=0.25, start=date(2012, 1, 1), end=date(2014, 1, 1))
+
+
+@pytest.fixture(scope="module")
+def years_of_rows() -> dict[t.SourceTable, list[tuple]]:
+    """Two years of the real sample's shape, in memory (~4k orders)."""
+    return build_rows(YEARS)
+
+
+def _column(table: t.SourceTable, name: str) -> int:
+    return table.column_names.index(name)
+
+
+def test_generated_orders_follow_the_yearly_counts_season_and_month_end(years_of_rows: dict) -> None:
+    headers = years_of_rows[t.SALES_ORDER_HEADER]
+    order_date, online = _column(t.SALES_ORDER_HEADER, "OrderDate"), _column(t.SALES_ORDER_HEADER, "OnlineOrderFlag")
+    by_year = Counter(row[order_date][:4] for row in headers)
+    for year in (2012, 2013):
+        assert by_year[str(year)] == pytest.approx(demand._SAMPLE_ORDERS[year] * YEARS.scale, rel=0.1), year
+    by_month = Counter(row[order_date][5:7] for row in headers if row[order_date].startswith("2013"))
+    assert by_month["05"] + by_month["06"] + by_month["07"] > 1.3 * (by_month["01"] + by_month["11"] + by_month["12"])
+    reseller_days = [date.fromisoformat(row[order_date][:10]) for row in headers if not row[online]]
+    month_end = [d for d in reseller_days if d.day > calendar.monthrange(d.year, d.month)[1] - 5]
+    assert len(month_end) / len(reseller_days) > demand.MONTH_END_SHARE - 0.1
+
+
+def test_cost_history_covers_every_sold_product_in_yearly_periods(years_of_rows: dict) -> None:
+    products = {row[0]: dict(zip(t.PRODUCT.column_names, row, strict=True)) for row in years_of_rows[t.PRODUCT]}
+    periods: dict[int, list[tuple]] = defaultdict(list)
+    for row in years_of_rows[t.PRODUCT_COST_HISTORY]:
+        periods[row[0]].append(row)
+    sold = {row[_column(t.SALES_ORDER_DETAIL, "ProductID")] for row in years_of_rows[t.SALES_ORDER_DETAIL]}
+    assert sold <= set(periods) and all(products[pid]["FinishedGoodsFlag"] for pid in periods)
+    starts = ["2012-01-01 00:00:00", "2012-05-30 00:00:00", "2013-05-30 00:00:00"]
+    ends = ["2012-05-29 00:00:00", "2013-05-29 00:00:00", None]
+    for pid, rows in periods.items():
+        product = products[pid]
+        assert [row[1] for row in rows] == starts and [row[2] for row in rows] == ends
+        costs = [money(row[3]) for row in rows]
+        assert all(cost * 10_000 == int(cost * 10_000) for cost in costs)  # exact money
+        assert (
+            product["StandardCost"] == rows[-1][3] and product["ModifiedDate"] == rows[-1][4] == "2013-05-29 00:00:00"
+        )
+        list_price = money(product["ListPrice"])
+        assert all(Decimal("0.45") * list_price - 1 < cost <= Decimal("0.58") * list_price for cost in costs)
+        for before, after in itertools.pairwise(costs):
+            assert Decimal("0.95") * before < after < Decimal("1.07") * before, pid  # +-3%, and the pull to 55%
+    assert len({tuple(money(row[3]) for row in rows) for rows in periods.values()}) == len(periods)  # costs drift
+
+
+def test_stock_levels_follow_expected_demand_and_fit_smallint() -> None:
+    assert stock.stock_levels(0) == (4, 5)
+    assert stock.stock_levels(10) == (20, 30)  # 2 weeks of safety stock, plus a week's lead time
+    assert stock.stock_levels(20_000) == (32_767, 32_767)
+    rng = random.Random(1)
+    assert {stock.on_hand(rng, 30, 10_000) for _ in range(50)} == {29, 32_767}  # selling down, or capped
+
+
+def test_inventory_snapshot_is_sized_by_recent_demand(years_of_rows: dict) -> None:
+    products = {row[0]: dict(zip(t.PRODUCT.column_names, row, strict=True)) for row in years_of_rows[t.PRODUCT]}
+    order_date = {
+        row[0]: row[_column(t.SALES_ORDER_HEADER, "OrderDate")] for row in years_of_rows[t.SALES_ORDER_HEADER]
+    }
+    recent_start = f"{YEARS.end - timedelta(weeks=8)} 00:00:00"
+    weekly: dict[int, float] = defaultdict(float)
+    for row in years_of_rows[t.SALES_ORDER_DETAIL]:
+        if order_date[row[0]] >= recent_start:
+            weekly[row[4]] += row[3] / 8
+    on_hand: dict[int, int] = defaultdict(int)
+    locations: dict[int, set[int]] = defaultdict(set)
+    for pid, location, shelf, bin_, quantity, _, modified in years_of_rows[t.PRODUCT_INVENTORY]:
+        assert 0 <= quantity <= 32_767 and modified == "2013-12-31 00:00:00"
+        finished = products[pid]["FinishedGoodsFlag"]
+        assert (shelf, bin_) == ("N/A", 0) if finished else (shelf.isalpha() and 1 <= bin_ <= 20)
+        on_hand[pid] += quantity
+        locations[pid].add(location)
+    stocked = {row[0] for row in years_of_rows[t.PRODUCT_COST_HISTORY]}  # the finished goods that sell
+    for pid, product in products.items():
+        if pid in stocked:
+            bike = product["ProductSubcategoryID"] <= 3
+            assert locations[pid] == ({7, 60} if bike else {7}), pid
+        elif not product["FinishedGoodsFlag"]:
+            assert locations[pid] == {1, 6, 50}, pid
+        else:
+            assert pid not in locations  # never sold
+    below = [pid for pid in stocked if on_hand[pid] < products[pid]["ReorderPoint"]]
+    assert 0.15 < len(below) / len(stocked) < 0.4
+    for pid in stocked:
+        quantity, reorder_point = on_hand[pid], products[pid]["ReorderPoint"]
+        assert 4 <= products[pid]["SafetyStockLevel"] < reorder_point <= 32_767
+        if pid in below:  # selling down: under 2.5 weeks of recent demand
+            assert quantity <= 2.5 * weekly[pid] + 1e-9, pid
+        else:  # at least the reorder point, and 4 to 16 weeks of recent demand
+            assert quantity == reorder_point or 4 * weekly[pid] - 0.5 <= quantity <= 16 * weekly[pid] + 0.5, pid
+    # Reorder points are 3 weeks of the demand expected at the end: the recent weeks' demand,
+    # seasons aside (demand at year end runs ~24% below the level).
+    busy = [pid for pid in stocked if products[pid]["ReorderPoint"] > 20]
+    season = sum(demand.season(YEARS.end - timedelta(days=i)) for i in range(1, 57)) / 56
+    expected_weekly = sum(products[pid]["ReorderPoint"] for pid in busy) / 3
+    assert sum(weekly[pid] for pid in busy) / season == pytest.approx(expected_weekly, rel=0.2)

@@ -109,10 +109,24 @@ STATE_ROWS = [
     ["2", "75 ", "FR", "0", "\u00cele-de-France", "1", guid(112), TS],
 ]
 COUNTRY_ROWS = [["US", "United States", TS], ["FR", "France", TS], ["CI", "C\u00f4te d\u2019Ivoire", TS]]
+INVENTORY_ROWS = [
+    # Finished goods have no shelf ('N/A') nor bin (0); a GUID in braces as SQL Server may print it.
+    ["712", "7", "N/A", "0", "288", guid(121), "2014-08-08 00:00:00.000"],
+    ["771", "7", "N/A", "0", "0", guid(122), "2014-08-08 00:00:00"],
+    ["771", "60", "N/A", "0", "17", "{" + guid(123) + "}", "2014-08-08 00:00:00"],
+    ["776", "6", "B", "5", "32767", guid(124), "2014-08-08 00:00:00"],
+]
+COST_ROWS = [
+    # Closed periods end the day before the next starts; the current one has no EndDate.
+    ["712", "2011-05-31 00:00:00", "2012-05-29 00:00:00", "5.7052", "2012-05-29 00:00:00"],
+    ["712", "2012-05-30 00:00:00.000", "2013-05-29 00:00:00.000", "5.2297", "2013-05-29 00:00:00.000"],
+    ["712", "2013-05-30 00:00:00", "", "6.9223", "2013-05-16 00:00:00"],
+    ["776", "2013-05-30 00:00:00", "", "1898.0944", "2013-05-16 00:00:00"],
+]
 
 
-def tab_8bit(path: Path, rows: list[list[str]], encoding: str = "cp1252") -> None:
-    path.write_bytes("".join("\t".join(row) + "\n" for row in rows).encode(encoding))
+def tab_8bit(path: Path, rows: list[list[str]], encoding: str = "cp1252", eol: str = "\n") -> None:
+    path.write_bytes("".join("\t".join(row) + eol for row in rows).encode(encoding))
 
 
 def tab_widechar(path: Path, rows: list[list[str]]) -> None:
@@ -141,6 +155,8 @@ def write_sample(folder: Path) -> Path:
     tab_widechar(folder / "Product.csv", PRODUCT_ROWS)
     tab_8bit(folder / "ProductSubcategory.csv", SUBCATEGORY_ROWS)
     tab_8bit(folder / "ProductCategory.csv", CATEGORY_ROWS)
+    tab_8bit(folder / "ProductInventory.csv", INVENTORY_ROWS)
+    tab_8bit(folder / "ProductCostHistory.csv", COST_ROWS, eol="\r\n")
     tab_8bit(folder / "Address.csv", ADDRESS_ROWS)
     tab_8bit(folder / "StateProvince.csv", STATE_ROWS, "utf-8-sig")
     tab_8bit(folder / "CountryRegion.csv", COUNTRY_ROWS, "utf-8")
@@ -231,6 +247,23 @@ def test_people_stores_and_reference_tables_arrive_exactly(imported: Path) -> No
     ]
 
 
+def test_inventory_and_cost_history_arrive_exactly(imported: Path) -> None:
+    """8-bit TAB files (LF and CRLF), as in the download: datetimes normalized, an empty EndDate NULL."""
+    stamp = "2014-08-08 00:00:00"
+    assert rows(imported, t.PRODUCT_INVENTORY) == [
+        (712, 7, "N/A", 0, 288, ug(121), stamp),
+        (771, 7, "N/A", 0, 0, ug(122), stamp),
+        (771, 60, "N/A", 0, 17, ug(123), stamp),
+        (776, 6, "B", 5, 32767, ug(124), stamp),
+    ]
+    assert rows(imported, t.PRODUCT_COST_HISTORY) == [
+        (712, "2011-05-31 00:00:00", "2012-05-29 00:00:00", D("5.7052"), "2012-05-29 00:00:00"),
+        (712, "2012-05-30 00:00:00", "2013-05-29 00:00:00", D("5.2297"), "2013-05-29 00:00:00"),
+        (712, "2013-05-30 00:00:00", None, D("6.9223"), "2013-05-16 00:00:00"),
+        (776, "2013-05-30 00:00:00", None, D("1898.0944"), "2013-05-16 00:00:00"),
+    ]
+
+
 def test_money_reads_back_as_exact_decimals_and_returns_are_absent(imported: Path) -> None:
     """Through the engine the pipeline uses: Decimals, and no Sales.SalesReturn (AdventureWorks has none)."""
     engine = sqlite_engine(imported)
@@ -304,9 +337,41 @@ def _replace_line(path: Path, number: int, new: str) -> None:
             lambda f: tab_8bit(f / "ProductCategory.csv", [*CATEGORY_ROWS, CATEGORY_ROWS[0]]),
             "ProductCategory.csv, line 3 (row 3): duplicate primary key ProductCategoryID = (1,), first on line 1",
         ),
+        (
+            lambda f: tab_8bit(
+                f / "ProductInventory.csv", [INVENTORY_ROWS[0], ["776", "6", "B", "A5", "3", guid(9), TS]]
+            ),
+            "ProductInventory.csv, line 2 (row 2): Bin 'A5' is not a valid SMALLINT",
+        ),
+        (
+            lambda f: tab_8bit(f / "ProductCostHistory.csv", [COST_ROWS[0], COST_ROWS[1][:4]], eol="\r\n"),
+            "ProductCostHistory.csv, line 2 (row 2): expected 5 fields (the columns of Production.ProductCostHistory "
+            "in instawdb.sql's CREATE TABLE order), found 4",
+        ),
+        (
+            # The same period written with and without milliseconds is the same key.
+            lambda f: tab_8bit(
+                f / "ProductCostHistory.csv",
+                [*COST_ROWS, [COST_ROWS[0][0], "2011-05-31 00:00:00.000", *COST_ROWS[0][2:]]],
+            ),
+            "ProductCostHistory.csv, line 5 (row 5): duplicate primary key ProductID, StartDate = "
+            "(712, '2011-05-31 00:00:00'), first on line 1",
+        ),
         (lambda f: (f / "Store.csv").unlink(), "lacks Store.csv (Sales.Store)"),
+        (lambda f: (f / "ProductInventory.csv").unlink(), "lacks ProductInventory.csv (Production.ProductInventory)"),
     ],
-    ids=["field_count", "bad_bit_after_multiline_row", "bad_money", "null_key", "duplicate_key", "missing_file"],
+    ids=[
+        "field_count",
+        "bad_bit_after_multiline_row",
+        "bad_money",
+        "null_key",
+        "duplicate_key",
+        "bad_inventory_bin",
+        "cost_history_field_count",
+        "duplicate_cost_period",
+        "missing_file",
+        "missing_inventory_file",
+    ],
 )
 def test_bad_input_names_file_and_line_and_writes_nothing(
     tmp_path: Path, existing_source: Path, damage, message: str, capsys: pytest.CaptureFixture[str]
@@ -337,9 +402,11 @@ def test_cli_replaces_the_source_and_prints_counts_and_dates(
 
     assert main(["import-adventureworks", str(folder), "--out", str(existing_source)]) == 0
     out = capsys.readouterr().out
-    assert "Sales.SalesOrderHeader                2" in out
-    assert "Person.Person                         2   Person.csv (UTF-16, +| fields, &| rows)" in out
-    assert "Person.Address                        2   Address.csv (CP1252, tab-separated)" in out
+    assert "Sales.SalesOrderHeader                  2" in out
+    assert "Person.Person                           2   Person.csv (UTF-16, +| fields, &| rows)" in out
+    assert "Person.Address                          2   Address.csv (CP1252, tab-separated)" in out
+    assert "Production.ProductInventory             4   ProductInventory.csv (UTF-8, tab-separated)" in out
+    assert "Production.ProductCostHistory           4   ProductCostHistory.csv (UTF-8, tab-separated)" in out
     assert "SALES_PARTITIONS_START=2013-01-14 SALES_PARTITIONS_END=2013-01-15 (exclusive)" in out
     assert "no returns" in out
     assert connect(existing_source).execute("select count(*) from Sales.SalesOrderDetail").fetchone() == (3,)

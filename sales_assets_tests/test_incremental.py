@@ -2,8 +2,9 @@
 
 One warehouse is built the way production builds it: the history in one run, then the daily job
 one day at a time, then late changes to old orders (the simulator) rebuilt by rerunning just the
-days they touched. Another is built from the final source in one full run. Every table and view
-of `intermediate` and `analytics` must hold the same rows in both, value for value. The reference
+days they touched, and the weekly and daily looking-ahead assets refreshed as their automation
+does. Another is built from the final source in one full run. Every table and view of
+`intermediate` and `analytics` must hold the same rows in both, value for value. The reference
 tables load only what changed: an edited person travels to customer_analysis in a day's run that
 loads that one row.
 """
@@ -28,6 +29,17 @@ from sales_assets_tests.source_rows import connect
 
 HISTORY_END = date(2013, 1, 28)  # the history run covers START .. 2013-01-27, then one run a day
 LATE = datetime(2013, 1, 31, 16, 0, 0)  # the simulator's "now": today's orders and late changes
+# Unpartitioned tables outside the daily job, refreshed on their own cadence (sales_assets/automation.py).
+LOOKING_AHEAD = [
+    AssetKey(["analytics", name])
+    for name in (
+        "customer_recommendations",
+        "recommendation_backtest",
+        "demand_forecast",
+        "forecast_accuracy",
+        "inventory_cover",
+    )
+]
 
 
 def days(first: date, end: date) -> list[str]:
@@ -79,6 +91,7 @@ def built(small_source: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     rerun_ranges = day_ranges([date.fromisoformat(day) for day in touched])
     for first, last in rerun_ranges:
         daily.run(first.isoformat(), last.isoformat(), job=DAILY_JOB)
+    daily.run((END - timedelta(days=1)).isoformat(), selection=LOOKING_AHEAD)
 
     full = Pipeline(make_settings(root / "full", source))
     full.run(START.isoformat(), (END - timedelta(days=1)).isoformat())
@@ -94,7 +107,7 @@ def test_day_by_day_runs_and_late_changes_equal_one_full_build(built: dict[str, 
 
     tables = relations(daily.settings.warehouse_path)
     assert {"analytics.fact_sales", "analytics.customer_analysis", "intermediate.int_customer_totals"} <= set(tables)
-    assert len(tables) == 14 and tables == relations(full.settings.warehouse_path)
+    assert len(tables) == 23 and tables == relations(full.settings.warehouse_path)
     assert differences(daily.settings.warehouse_path, full.settings.warehouse_path) == {}
 
 
@@ -103,7 +116,8 @@ def test_a_days_run_builds_every_table_for_that_day_and_recreates_no_view(built:
     result = built["day_runs"][0]
     built_keys = {event.asset_key for event in result.get_asset_materialization_events()}
     tables = {key for key in built_keys if key.path[0] in ("intermediate", "analytics")}
-    assert len(tables) == 13 and AssetKey(["analytics", "customer_analysis"]) not in tables
+    assert len(tables) == 16 and AssetKey(["analytics", "customer_analysis"]) not in tables
+    assert not tables & set(LOOKING_AHEAD)  # refreshed on their own cadence, not by the daily job
     assert not any(key.path[0] == "staging" for key in built_keys)
     partitions = {event.partition for event in result.get_asset_materialization_events() if event.partition}
     assert partitions == {HISTORY_END.isoformat()}  # the reference tables are not partitioned

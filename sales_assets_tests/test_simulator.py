@@ -95,3 +95,48 @@ def test_no_returns_are_simulated_where_the_source_has_no_returns_table(
     shutil.copytree(source_without_returns, copy)
     report = simulate(copy, orders=2, changes=12, seed=3, now=NOW)
     assert report.new_returns == [] and len(report.changed_orders) == 12
+
+
+def _stock(source: Path) -> dict[tuple[int, int], tuple[int, str]]:
+    rows = connect(source).execute(
+        "select ProductID, LocationID, Quantity, ModifiedDate from Production.ProductInventory"
+    )
+    return {(pid, location): (quantity, modified) for pid, location, quantity, modified in rows}
+
+
+def test_new_orders_take_their_units_out_of_stock(live_source: Path) -> None:
+    # Little stock everywhere, so that orders empty locations and reach past Finished Goods Storage.
+    with connect(live_source) as conn:
+        conn.execute("update Production.ProductInventory set Quantity = (ProductID + LocationID) % 4")
+    before = _stock(live_source)
+
+    report = simulate(live_source, orders=40, changes=5, seed=3, now=NOW)
+
+    marks = ", ".join("?" * len(report.new_orders))
+    ordered = connect(live_source).execute(
+        f"select ProductID, sum(OrderQty) from Sales.SalesOrderDetail where SalesOrderID in ({marks}) group by 1",
+        report.new_orders,
+    )
+    expected = {key: quantity for key, (quantity, _) in before.items()}
+    for pid, qty in ordered:
+        # Finished Goods Storage (7) first, then the other locations in order; none below 0.
+        for key in sorted((key for key in expected if key[0] == pid), key=lambda key: (key[1] != 7, key[1])):
+            taken = min(qty, expected[key])
+            expected[key] -= taken
+            qty -= taken
+    after = _stock(live_source)
+    assert {key: quantity for key, (quantity, _) in after.items()} == expected
+    changed = {key for key in expected if expected[key] != before[key][0]}
+    assert changed and any(key[1] == 60 for key in changed)  # some orders reached past storage
+    assert {key for key, (_, modified) in after.items() if modified == str(NOW)} == changed
+    assert {key: row for key, row in after.items() if key not in changed} == {
+        key: row for key, row in before.items() if key not in changed
+    }
+
+
+def test_a_source_without_inventory_still_takes_orders(live_source: Path) -> None:
+    """Sources written before stock was in the contract: orders are taken, stock is not tracked."""
+    with connect(live_source) as conn:
+        conn.execute("drop table Production.ProductInventory")
+    report = simulate(live_source, orders=3, changes=0, seed=3, now=NOW)
+    assert len(report.new_orders) == 3

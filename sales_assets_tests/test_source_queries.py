@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
+import dlt
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
@@ -269,8 +270,11 @@ def test_change_detection_on_sqlite(sqlite: sa.Engine) -> None:
     assert detect_changes(sqlite, datetime(2013, 2, 5)).rows == 0
 
 
-def test_dlt_extraction_on_sqlite(sqlite: sa.Engine) -> None:
+def test_dlt_extraction_on_sqlite(sqlite: sa.Engine, tmp_path: Path) -> None:
     """dlt reads each partition's window through our resource, reflecting the real SQLite tables."""
+    # A pipeline of its own: outside one, an incremental resource keeps its cursor in whichever
+    # pipeline the process activated last (an earlier test's run), and would start from there.
+    dlt.pipeline(pipeline_name="extraction_test", pipelines_dir=str(tmp_path))
 
     def extracted(source: t.SourceTable, window: tuple[datetime, datetime] | None) -> list[tuple]:
         batches = [item for item in table_resource(sqlite, source, window) if isinstance(item, pa.Table)]

@@ -13,19 +13,23 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from sales_assets.dashboard import data, display
+from sales_assets.dashboard import data, display, insight_data, insight_tabs
 from sales_assets.dashboard.connection import WarehouseState, WarehouseUnavailable, check_warehouse, open_reader
 from sales_assets.settings import SettingsError, load_settings
 
 TITLE = "Sales dashboard"
 DEFAULT_DAYS = 90  # the default period: the latest 90 days with data
+REPORTS = ("Overview", "Customers", "Territories", "Products", "Discounts")  # what happened
+LOOKING_AHEAD = ("Forecast", "Retention", "Recommendations", "Inventory")  # what to do next
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def fetch(name: str, warehouse: str, *args: Any) -> Any:
-    """`data.<name>(reader, *args)`, cached briefly per warehouse so widget reruns don't requery (Snowflake)."""
+    """`data.<name>(reader, *args)` (or `insight_data.<name>`), cached briefly per warehouse so widget
+    reruns don't requery (Snowflake)."""
+    figure = getattr(data, name, None) or getattr(insight_data, name)
     with open_reader(load_settings()) as reader:
-        return getattr(data, name)(reader, *args)
+        return figure(reader, *args)
 
 
 def show_unavailable(state: WarehouseState) -> None:
@@ -80,9 +84,14 @@ def overview(where: str, filters: data.Filters) -> None:
     now, before = comparison.current, comparison.previous
     previous = comparison.previous_filters
     compared = before.orders > 0  # no orders before: a delta would only repeat the value
-    columns = st.columns(5)
+    columns = st.columns(6)
     figures = [
         ("Revenue", display.money(now.revenue), display.signed_money(now.revenue - before.revenue)),
+        (
+            "Gross margin",
+            display.money(now.gross_margin),
+            display.signed_money(now.gross_margin - before.gross_margin),
+        ),
         ("Total due", display.money(now.total_due), display.signed_money(now.total_due - before.total_due)),
         ("Orders", display.count(now.orders), display.signed_count(now.orders - before.orders)),
         ("Customers", display.count(now.customers), display.signed_count(now.customers - before.customers)),
@@ -167,7 +176,7 @@ def products(where: str, filters: data.Filters) -> None:
     with right:
         st.subheader("Categories")
         bar(fetch("by_category", where, filters), "category", "revenue")
-    table(top, ("revenue",))
+    table(top, ("revenue", "gross_margin"))
     st.subheader("Return rates by product")
     returns = fetch("product_returns", where, filters)
     if not returns.tracked:
@@ -208,10 +217,10 @@ def discounts(where: str, filters: data.Filters) -> None:
         st.subheader("Units by discount band")
         bar(bands, "discount_band", "units", money=False, order=list(data.BANDS))
     st.subheader("By offer")
-    table(offers, ("gross_revenue", "discount", "revenue"))
+    table(offers, ("gross_revenue", "discount", "revenue", "gross_margin"))
     st.caption(
-        "Revenue here is net line revenue (Σ line_total, as in discount_impact); an order's value counts "
-        "its lines within the filters."
+        "Revenue here is net line revenue (Σ line_total, as in discount_impact), gross margin what those lines "
+        "earned over their cost on the order date; an order's value counts its lines within the filters."
     )
 
 
@@ -220,10 +229,26 @@ def dashboard(where: str) -> None:
     filters = sidebar(options)
     st.sidebar.caption(f"Warehouse: {where} (read-only)")
     st.title(TITLE)
-    sections = st.tabs(["Overview", "Customers", "Territories", "Products", "Discounts"])
-    for tab, render in zip(sections, (overview, customers, territories, products, discounts), strict=True):
+    sections = st.tabs(
+        [
+            "Overview",
+            "Customers",
+            "Territories",
+            "Products",
+            "Discounts",
+            "Forecast",
+            "Retention",
+            "Recommendations",
+            "Inventory",
+        ]
+    )
+    for tab, render in zip(sections[:5], (overview, customers, territories, products, discounts), strict=True):
         with tab:
             render(where, filters)
+    insights = (insight_tabs.forecast, insight_tabs.retention, insight_tabs.recommendations, insight_tabs.inventory)
+    for tab, render in zip(sections[5:], insights, strict=True):
+        with tab:
+            render(fetch, where, filters)
 
 
 def main() -> None:

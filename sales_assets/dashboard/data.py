@@ -31,7 +31,7 @@ _LINES = f"""
 with lines as (
     select f.sales_order_id, f.order_date, f.customer_id, f.product_id, f.special_offer_id,
         f.order_qty, f.unit_price, f.unit_price_discount, f.line_total, f.discount_amount,
-        f.subtotal, f.total_due,
+        f.subtotal, f.total_due, f.gross_margin,
         coalesce(t.territory_name, '{UNKNOWN_TERRITORY}') as territory_name,
         coalesce(p.category_name, '{UNCATEGORIZED}') as category_name
     from analytics.fact_sales as f
@@ -89,7 +89,7 @@ def _per(total: Decimal, n: int) -> Decimal | None:
     return (total / n).quantize(Decimal("0.0001")) if n else None
 
 
-def _frame(rows: list[tuple], columns: list[str], money: tuple[str, ...] = ()) -> pd.DataFrame:
+def as_frame(rows: list[tuple], columns: list[str], money: tuple[str, ...] = ()) -> pd.DataFrame:
     """Rows as a DataFrame: money columns hold Decimal, the others their natural dtype."""
     frame = pd.DataFrame(rows, columns=columns, dtype=object).infer_objects()
     for column in money:
@@ -129,6 +129,7 @@ class Kpis:
     total_due: Decimal
     orders: int
     customers: int
+    gross_margin: Decimal = Decimal(0)
 
     @property
     def average_order_value(self) -> Decimal | None:
@@ -145,12 +146,13 @@ class KpiComparison:
 
 
 def _kpis(reader: Reader, filters: Filters) -> Kpis:
-    ((revenue, total_due, orders, customers),) = _query(
+    ((revenue, total_due, orders, customers, margin),) = _query(
         reader,
         filters,
-        "select sum(subtotal), sum(total_due), count(distinct sales_order_id), count(distinct customer_id) from lines",
+        "select sum(subtotal), sum(total_due), count(distinct sales_order_id), count(distinct customer_id),"
+        " sum(gross_margin) from lines",
     )
-    return Kpis(_money(revenue), _money(total_due), int(orders), int(customers))
+    return Kpis(_money(revenue), _money(total_due), int(orders), int(customers), _money(margin))
 
 
 def kpis(reader: Reader, filters: Filters) -> KpiComparison:
@@ -168,7 +170,7 @@ def revenue_trend(reader: Reader, filters: Filters, grain: str = "day") -> pd.Da
         f"select cast(date_trunc('{grain}', order_date) as date) as period, sum(subtotal),"
         " count(distinct sales_order_id) from lines group by 1 order by 1",
     )
-    return _frame(rows, ["period", "revenue", "orders"], money=("revenue",))
+    return as_frame(rows, ["period", "revenue", "orders"], money=("revenue",))
 
 
 def top_customers(reader: Reader, filters: Filters, limit: int = 10) -> pd.DataFrame:
@@ -183,7 +185,7 @@ def top_customers(reader: Reader, filters: Filters, limit: int = 10) -> pd.DataF
         f" order by 6 desc, 1 limit {int(limit)}",
     )
     columns = ["customer_id", "customer_name", "customer_type", "segment", "orders", "revenue", "lifetime_value"]
-    return _frame(rows, columns, money=("revenue", "lifetime_value"))
+    return as_frame(rows, columns, money=("revenue", "lifetime_value"))
 
 
 def customer_segments(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -195,7 +197,7 @@ def customer_segments(reader: Reader, filters: Filters) -> pd.DataFrame:
         " (select customer_id, sum(subtotal) as revenue from lines group by 1) as b"
         " left join analytics.customer_analysis as c on b.customer_id = c.customer_id group by 1 order by 3 desc",
     )
-    frame = _frame(rows, ["segment", "customers", "revenue", "lifetime_value"], money=("revenue", "lifetime_value"))
+    frame = as_frame(rows, ["segment", "customers", "revenue", "lifetime_value"], money=("revenue", "lifetime_value"))
     frame["avg_lifetime_value"] = [
         _per(ltv, n) for ltv, n in zip(frame["lifetime_value"], frame["customers"], strict=True)
     ]
@@ -210,7 +212,7 @@ def by_territory(reader: Reader, filters: Filters) -> pd.DataFrame:
         "select territory_name, count(distinct customer_id), count(distinct sales_order_id), sum(subtotal),"
         " sum(total_due) from lines group by 1 order by 4 desc, 1",
     )
-    return _frame(rows, ["territory", "customers", "orders", "revenue", "total_due"], money=("revenue", "total_due"))
+    return as_frame(rows, ["territory", "customers", "orders", "revenue", "total_due"], money=("revenue", "total_due"))
 
 
 def by_state_province(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -230,27 +232,29 @@ def by_state_province(reader: Reader, filters: Filters) -> pd.DataFrame:
         params += filters.territories
     rows = reader.query(sql + " order by revenue desc, state_province_name", params)
     columns = ["state_province", "country_region", "territory", "customers", "orders", "revenue", "total_due"]
-    return _frame(rows, columns, money=("revenue", "total_due"))
+    return as_frame(rows, columns, money=("revenue", "total_due"))
 
 
 def top_products(reader: Reader, filters: Filters, limit: int = 10) -> pd.DataFrame:
     rows = _query(
         reader,
         filters,
-        "select l.product_id, p.product_name, l.category_name, sum(l.order_qty), sum(l.subtotal) from lines as l"
-        " left join analytics.product_demand as p on l.product_id = p.product_id"
+        "select l.product_id, p.product_name, l.category_name, sum(l.order_qty), sum(l.subtotal), sum(l.gross_margin)"
+        " from lines as l left join analytics.product_demand as p on l.product_id = p.product_id"
         f" group by l.product_id, p.product_name, l.category_name order by 5 desc, 1 limit {int(limit)}",
     )
-    return _frame(rows, ["product_id", "product_name", "category", "units", "revenue"], money=("revenue",))
+    columns = ["product_id", "product_name", "category", "units", "revenue", "gross_margin"]
+    return as_frame(rows, columns, money=("revenue", "gross_margin"))
 
 
 def by_category(reader: Reader, filters: Filters) -> pd.DataFrame:
     rows = _query(
         reader,
         filters,
-        "select category_name, sum(order_qty), sum(subtotal) from lines group by 1 order by 3 desc, 1",
+        "select category_name, sum(order_qty), sum(subtotal), sum(gross_margin) from lines"
+        " group by 1 order by 3 desc, 1",
     )
-    return _frame(rows, ["category", "units", "revenue"], money=("revenue",))
+    return as_frame(rows, ["category", "units", "revenue", "gross_margin"], money=("revenue", "gross_margin"))
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,7 @@ def product_returns(reader: Reader, filters: Filters, limit: int = 15) -> Return
         params += filters.categories
     rows = reader.query(sql + f" order by return_rate desc, units_returned desc, product_id limit {int(limit)}", params)
     columns = ["product_id", "product_name", "category", "units_sold", "units_returned", "return_rate"]
-    return Returns(tracked=known > 0, products=_frame(rows, columns))
+    return Returns(tracked=known > 0, products=as_frame(rows, columns))
 
 
 BANDS = ("0% (none)", "1-5%", "6-10%", "11-20%", "21-35%", "36% and over")
@@ -298,14 +302,17 @@ def discount_by_offer(reader: Reader, filters: Filters) -> pd.DataFrame:
         reader,
         filters,
         f"select b.special_offer_id, o.special_offer_description, b.band, count(*), sum(b.order_qty),"
-        " sum(b.unit_price * b.order_qty), sum(b.discount_amount), sum(b.line_total)"
+        " sum(b.unit_price * b.order_qty), sum(b.discount_amount), sum(b.line_total), sum(b.gross_margin)"
         f" from (select lines.*, {_BAND} as band from lines) as b"
         " left join (select distinct special_offer_id, special_offer_description from analytics.discount_impact) as o"
         " on b.special_offer_id = o.special_offer_id"
         " group by b.special_offer_id, o.special_offer_description, b.band order by 8 desc, 1, 3",
     )
-    columns = ["special_offer_id", "offer", "discount_band", "lines", "units", "gross_revenue", "discount", "revenue"]
-    return _frame(rows, columns, money=("gross_revenue", "discount", "revenue"))
+    columns = [
+        "special_offer_id", "offer", "discount_band", "lines", "units", "gross_revenue", "discount", "revenue",
+        "gross_margin",
+    ]  # fmt: skip
+    return as_frame(rows, columns, money=("gross_revenue", "discount", "revenue", "gross_margin"))
 
 
 @dataclass(frozen=True)

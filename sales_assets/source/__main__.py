@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = generate(args.out, config)
     print(f"Generated {args.out} ({args.start} to {args.end}, exclusive) in {time.perf_counter() - began:.1f}s")
     for table, n in counts.items():
-        print(f"  {table:<28} {n:>10,}")
+        print(f"  {table:<30} {n:>10,}")
     if kinds:
         # The last generated second as "now": the same arguments give the same files.
         now = datetime.combine(args.end - timedelta(days=1), clock(23, 59, 59))

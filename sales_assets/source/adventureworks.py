@@ -64,6 +64,8 @@ _CREATE_TABLE_ORDER: dict[t.SourceTable, str] = {
         ModifiedDate""",
     t.PRODUCT_SUBCATEGORY: "ProductSubcategoryID ProductCategoryID Name rowguid ModifiedDate",
     t.PRODUCT_CATEGORY: "ProductCategoryID Name rowguid ModifiedDate",
+    t.PRODUCT_INVENTORY: "ProductID LocationID Shelf Bin Quantity rowguid ModifiedDate",
+    t.PRODUCT_COST_HISTORY: "ProductID StartDate EndDate StandardCost ModifiedDate",
     t.PERSON: """BusinessEntityID PersonType NameStyle Title FirstName MiddleName LastName Suffix EmailPromotion
         AdditionalContactInfo Demographics rowguid ModifiedDate""",
     t.ADDRESS: """AddressID AddressLine1 AddressLine2 City StateProvinceID PostalCode SpatialLocation rowguid
@@ -374,8 +376,8 @@ class ImportReport:
     def summary(self) -> str:
         lines = [f"Imported AdventureWorks from {self.source_dir} into {self.out_dir}:"]
         for imp in self.tables:
-            lines.append(f"  {imp.table.qualified_name:<28} {imp.rows:>10,}   {imp.file_name} ({imp.file_format})")
-        lines.append(f"  {t.SALES_RETURN.qualified_name:<28} {'-':>10}   not in AdventureWorks: no returns")
+            lines.append(f"  {imp.table.qualified_name:<30} {imp.rows:>10,}   {imp.file_name} ({imp.file_format})")
+        lines.append(f"  {t.SALES_RETURN.qualified_name:<30} {'-':>10}   not in AdventureWorks: no returns")
         if self.first_order is None or self.last_order is None:
             lines.append("No orders imported.")
             return "\n".join(lines)

@@ -1,17 +1,23 @@
 """A deterministic AdventureWorks-shaped sales source, written as the embedded SQLite files.
 
 Shape follows `shared/adventureworks/SCHEMA.md`: online orders from individuals (1-8 lines, mean
-~2.2) and reseller orders from store contacts (1-72 lines, mean ~16); daily volumes that match
-the real sample's yearly counts for 2011-2014 and grow slowly after, so the demo looks like a live
-business up to yesterday. Money is computed in integer ten-thousandths (money) and millionths
-(LineTotal) so every total is exact: LineTotal = UnitPrice * (1 - UnitPriceDiscount) * OrderQty,
-SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freight.
+~2.2) and reseller orders from store contacts (1-72 lines, mean ~16). Daily volumes (see `demand`)
+match the real sample's yearly counts for 2011-2014 and grow slowly after, so the demo looks like a
+live business up to yesterday, with a yearly season, a weekly rhythm online and resellers ordering
+at month end for a forecast to find. Money is computed in integer ten-thousandths (money) and
+millionths (LineTotal) so every total is exact: LineTotal = UnitPrice * (1 - UnitPriceDiscount) *
+OrderQty, SubTotal = SUM(LineTotal) rounded to money, TotalDue = SubTotal + TaxAmt + Freight.
+
+Products carry a yearly cost history (Product.StandardCost is the current period's cost), stock
+levels set for their expected demand, and a snapshot of on-hand stock at the end of the history
+(see `stock`). These draw from their own random stream, so they do not move the orders.
 
 Rows stream: the generator hands its rows to a sink in batches (every `BATCH_ROWS` order lines),
 and `generate`'s sink sends them to the writer's per-schema processes, which insert them as they
 arrive. So memory stays bounded at any --scale (holding every row took ~8.5 GB at --scale 10),
 and generating, the slower half, runs on one core while SQLite inserts on the other. The only
-state kept for the whole run is the individual customers who may order again, stored compactly.
+state kept for the whole run is the individual customers who may order again, stored compactly,
+and the units sold per product in the last 8 weeks, which the stock snapshot is sized by.
 """
 
 from __future__ import annotations
@@ -23,21 +29,26 @@ from bisect import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from itertools import accumulate
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
 from sales_assets.source import reference_data as ref
+from sales_assets.source import stock
 from sales_assets.source import tables as t
+from sales_assets.source.demand import daily_rate, level, online_factor, reseller_factor
 from sales_assets.source.writer import SourceWriter
 
 FIRST_ORDER_ID = 43659  # AdventureWorks' first SalesOrderID
 FIRST_INDIVIDUAL_ID = 11000
 MONEY = 10_000  # money has four decimals
-# Real orders per day by year (SCHEMA.md, "Shape"); after the sample ends, its mid-2014 rate.
-_DAILY_RATE = {2011: 1607 / 215, 2012: 3915 / 366, 2013: 14182 / 365}
-_RATE_2014 = 11761 / 181
 _ONLINE_LINES = [(1, 45), (2, 25), (3, 14), (4, 8), (5, 4), (6, 2), (7, 1), (8, 1)]
+_ONLINE_QTY = 0.9 * 1 + 0.1 * 2.5  # mean units per online line: 1, else 2-3
+# Reseller orders: 1 + an exponential number of lines (mean 15), at most 72; 1 + an exponential
+# number of units per line (rate 0.3).
+_RESELLER_EXTRA_LINES, _RESELLER_MAX_LINES, _RESELLER_QTY_RATE = 15, 72, 0.3
+_RESELLER_QTY = 1 + 1 / math.expm1(_RESELLER_QTY_RATE)  # 1 + E[floor(X)], X ~ Exp(0.3)
 _RESELLER_SHARE = 0.12
 _NEW_CUSTOMER_PROBABILITY = 0.65  # ~1.5 orders per individual customer, as in the sample
 # Order lines per batch handed to the sink (other tables' batches are smaller): large enough that
@@ -67,12 +78,6 @@ def _money(units: int) -> float:
     # SQLite stores NUMERIC as REAL; a float keeps 15+ significant digits, and readers round
     # back to the declared scale (SQLAlchemy does), so values round-trip exactly.
     return units / MONEY
-
-
-def daily_rate(d: date) -> float:
-    if d.year in _DAILY_RATE:
-        return _DAILY_RATE[d.year]
-    return _RATE_2014
 
 
 def source_tables(config: GeneratorConfig) -> list[t.SourceTable]:
@@ -121,6 +126,23 @@ class _Weighted(Generic[T]):
 
 
 _ONLINE_LINE_COUNTS = _Weighted([n for n, _ in _ONLINE_LINES], [w for _, w in _ONLINE_LINES])
+# P(an order has n picks), for expected demand.
+_ONLINE_PICKS = [(n, w / sum(w for _, w in _ONLINE_LINES)) for n, w in _ONLINE_LINES]
+_RESELLER_PICKS = [
+    (n, math.exp(-(n - 1) / _RESELLER_EXTRA_LINES) - (n < _RESELLER_MAX_LINES) * math.exp(-n / _RESELLER_EXTRA_LINES))
+    for n in range(1, _RESELLER_MAX_LINES + 1)
+]
+
+
+def _lines_per_order(picks: list[tuple[int, float]], q: float) -> float:
+    """Expected lines of a product picked with probability `q` per pick: an order lists it once."""
+    return sum(p * (1 - (1 - q) ** n) for n, p in picks)
+
+
+def _guid(rng: random.Random) -> str:
+    # ~20M calls at --scale 10, where formatting costs more than the draw: bytes.hex is the quickest.
+    h = rng.getrandbits(128).to_bytes(16).hex().upper()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class _Individuals:
@@ -155,6 +177,9 @@ class _Generator:
     def __init__(self, config: GeneratorConfig, sink: Sink) -> None:
         self.cfg = config
         self.rng = random.Random(config.seed)
+        self.guid = partial(_guid, self.rng)
+        self.stock_rng = random.Random(f"{config.seed} stock")  # costs and stock: apart from the orders
+        self.last_day = max(config.start, config.end - timedelta(days=1))
         self.sink = sink
         self.rows: dict[t.SourceTable, list[tuple]] = {table: [] for table in source_tables(config)}
         # The tables that get a row per customer, bound once: hashing a SourceTable (all its
@@ -170,6 +195,7 @@ class _Generator:
         self.reference()
         self.stores()
         self.orders()
+        self.inventory()
         self.flush()
 
     def flush(self) -> None:
@@ -177,11 +203,6 @@ class _Generator:
         self.sink(self.rows)
         for batch in self.rows.values():
             batch.clear()  # in place: the methods append to these lists
-
-    def guid(self) -> str:
-        # ~20M calls at --scale 10, where formatting costs more than the draw: bytes.hex is the quickest.
-        h = self.rng.getrandbits(128).to_bytes(16).hex().upper()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     # -- reference data -------------------------------------------------------------------
     def reference(self) -> None:
@@ -212,6 +233,7 @@ class _Generator:
         online_w: list[float] = []
         reseller_w: list[float] = []
         self.return_rate: dict[int, float] = {}
+        finished: list[list] = []  # the finished goods' rows, completed by plan_stock
         pid = 680  # AdventureWorks' finished goods start near here
         for sub_idx, ((name, cat, (lo, hi), w_on, w_re, ret), count) in enumerate(
             zip(ref.SUBCATEGORIES, ref.PRODUCTS_PER_SUBCATEGORY, strict=True)
@@ -229,18 +251,20 @@ class _Generator:
                 prod_name += f" {color or 'Natural'}" + (f", {size}" if size else "")
                 price = rng.randint(lo * 100, hi * 100) * 100 if hi > lo else lo * MONEY - 100
                 discontinued = rng.random() < 0.1  # some finished goods never sell
-                self.rows[t.PRODUCT].append((pid, prod_name, f"{name[:2].upper()}-{pid:04d}", cat in (1, 2), True,
-                    color, 100, 75, _money(price * 55 // 100), _money(price), size,
+                finished.append([pid, prod_name, f"{name[:2].upper()}-{pid:04d}", cat in (1, 2), True,
+                    color, None, None, _money(price * 55 // 100), _money(price), size,
                     "CM " if size and cat == 1 else None, "LB " if cat == 1 else None,
                     round(rng.uniform(15, 30), 2) if cat == 1 else None, 4 if cat == 1 else 0,
                     "M " if "Mountain" in name else "R ", None, None, sub_idx + 1, 1 + sub_idx * 3 + i % 3,
-                    _ts(self.cfg.start), None, None, self.guid(), self.stamp))  # fmt: skip
+                    _ts(self.cfg.start), None, None, self.guid(), self.stamp])  # fmt: skip
                 share = 0.0 if discontinued else zipf[i] / total
                 self.catalog.append((pid, price, sub_idx))
                 online_w.append(w_on * share)
                 reseller_w.append(w_re * share)
                 self.return_rate[pid] = 0.025 * ret * rng.uniform(0.5, 1.5)
                 pid += 1
+        self.plan_stock(finished, online_w, reseller_w)
+        self.parts = range(pid, pid + ref.PART_PRODUCTS)
         for i in range(ref.PART_PRODUCTS):
             self.rows[t.PRODUCT].append((pid, f"Part {i + 1:03d}", f"PT-{pid:04d}", True, False, None, 500, 375,
                 0.0, 0.0, None, None, None, None, 1, None, None, None, None, None, _ts(self.cfg.start), None,
@@ -248,6 +272,30 @@ class _Generator:
             pid += 1
         self.online_picks = _Weighted(self.catalog, online_w)
         self.reseller_picks = _Weighted(self.catalog, reseller_w)
+
+    def plan_stock(self, finished: list[list], online_w: list[float], reseller_w: list[float]) -> None:
+        """Complete the finished goods' rows: stock levels for their expected demand at the end of
+        the history, and, for those that sell, a cost history whose current cost is StandardCost."""
+        cfg, rng, history = self.cfg, self.stock_rng, self.rows[t.PRODUCT_COST_HISTORY]
+        orders = level(self.last_day) * cfg.scale  # the channels' weekly and monthly rhythms average out
+        online, reseller = orders * (1 - _RESELLER_SHARE), orders * _RESELLER_SHARE
+        online_total, reseller_total = sum(online_w), sum(reseller_w)
+        # (ProductID, ReorderPoint, is a bike) of the products that sell: inventory() stocks them.
+        self.stocked: list[tuple[int, int, bool]] = []
+        for row, (pid, price, sub_idx), w_on, w_re in zip(finished, self.catalog, online_w, reseller_w, strict=True):
+            daily_units = (
+                online * _lines_per_order(_ONLINE_PICKS, w_on / online_total) * _ONLINE_QTY
+                + reseller * _lines_per_order(_RESELLER_PICKS, w_re / reseller_total) * _RESELLER_QTY
+            )
+            row[6], row[7] = stock.stock_levels(7 * daily_units)  # SafetyStockLevel, ReorderPoint
+            if w_on or w_re:
+                periods = stock.cost_periods(rng, price * 55 // 100, price, cfg.start, cfg.end)
+                for p in periods:
+                    history.append((pid, _ts(p.start), p.end and _ts(p.end), _money(p.cost), _ts(p.modified)))
+                # StandardCost is the current cost, written when its period was entered.
+                row[8], row[-1] = _money(periods[-1].cost), _ts(periods[-1].modified)
+                self.stocked.append((pid, row[7], ref.SUBCATEGORIES[sub_idx][1] == 1))
+            self.rows[t.PRODUCT].append(tuple(row))
 
     def offers(self) -> None:
         end = _ts(max(self.cfg.end, self.cfg.start + timedelta(days=1)))
@@ -317,6 +365,10 @@ class _Generator:
         self.order_id, self.detail_id, self.return_id = FIRST_ORDER_ID, 1, 1
         self.headers, self.details = self.rows[t.SALES_ORDER_HEADER], self.rows[t.SALES_ORDER_DETAIL]
         self.sales_returns = self.rows.get(t.SALES_RETURN, [])
+        # Units sold per product in the last 8 weeks, the demand the stock snapshot is sized by.
+        self.recent_start = max(self.cfg.start, self.cfg.end - timedelta(weeks=8))
+        self.recent_units: dict[int, int] = {}
+        self.recent: dict[int, int] | None = None  # recent_units while in those weeks
         day = self.cfg.start
         while day < self.cfg.end:
             self.day(day)
@@ -325,8 +377,9 @@ class _Generator:
     def day(self, day: date) -> None:
         rng, end = self.rng, self.cfg.end
         lam = daily_rate(day) * self.cfg.scale
-        n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE))
-        n_reseller = _poisson(rng, lam * _RESELLER_SHARE)
+        n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE) * online_factor(day))
+        n_reseller = _poisson(rng, lam * _RESELLER_SHARE * reseller_factor(day))
+        self.recent = self.recent_units if day >= self.recent_start else None
         ship = day + timedelta(days=7)
         dates = _OrderDates(day, _ts(day), _ts(day + timedelta(days=12)), _ts(ship) if ship < end else None)
         for is_online in [True] * n_online + [False] * n_reseller:
@@ -342,7 +395,7 @@ class _Generator:
             picks = self.online_picks.picks(rng, n_lines)
         else:
             customer, territory, address, tax_bp = rng.choice(self.store_contacts)
-            n_lines = min(72, 1 + int(rng.expovariate(1 / 15)))
+            n_lines = min(_RESELLER_MAX_LINES, 1 + int(rng.expovariate(1 / _RESELLER_EXTRA_LINES)))
             picks = self.reseller_picks.picks(rng, n_lines)
         tracking = None if is_online else f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}C-{rng.randint(10, 99)}"
         subtotal = (self.lines(dates, is_online, picks, tracking) + 50) // 100  # round half up to money
@@ -364,7 +417,7 @@ class _Generator:
         # ~11M lines at --scale 10: the loop reads locals rather than attributes.
         rng, order_id, order_ts, end = self.rng, self.order_id, dates.order_ts, self.cfg.end
         details, detail_id, guid = self.details, self.detail_id, self.guid
-        returns, return_rate, promotions = self.cfg.returns, self.return_rate, self.promotions
+        returns, return_rate, promotions, recent = self.cfg.returns, self.return_rate, self.promotions, self.recent
         seen: set[int] = set()
         line_sum = 0
         for pid, price, sub_idx in picks:
@@ -375,8 +428,10 @@ class _Generator:
                 qty = 1 if rng.random() < 0.9 else rng.randint(2, 3)
                 unit = price
             else:
-                qty = 1 + int(rng.expovariate(0.3))
+                qty = 1 + int(rng.expovariate(_RESELLER_QTY_RATE))
                 unit = price * 6 // 10  # reseller price: 60% of list, exact in cents
+            if recent is not None:
+                recent[pid] = recent.get(pid, 0) + qty
             offer, pct = 1, 0
             if not is_online and qty >= 11 and rng.random() < 0.6:
                 for lo, hi, oid, band_pct in self.volume_bands:
@@ -397,6 +452,22 @@ class _Generator:
             detail_id += 1
         self.detail_id = detail_id
         return line_sum
+
+    # -- stock --------------------------------------------------------------------------------
+    def inventory(self) -> None:
+        """On-hand stock at the end of the history: the finished goods that sell, and the parts."""
+        rng, rows, stamp = self.stock_rng, self.rows[t.PRODUCT_INVENTORY], _ts(self.last_day)
+        weeks = max(1, (self.cfg.end - self.recent_start).days) / 7
+        for pid, reorder_point, is_bike in self.stocked:
+            units = stock.on_hand(rng, reorder_point, self.recent_units.get(pid, 0) / weeks)
+            assembly = stock.at_final_assembly(rng, units) if is_bike else 0
+            # Finished goods sit on no shelf: Shelf 'N/A' and Bin 0, as AdventureWorks' CHECKs allow.
+            rows.append((pid, ref.FINISHED_GOODS_STORAGE, "N/A", 0, units - assembly, _guid(rng), stamp))
+            if is_bike:
+                rows.append((pid, ref.FINAL_ASSEMBLY, "N/A", 0, assembly, _guid(rng), stamp))
+        for pid in self.parts:  # never sold, so their stock does not move
+            for location, shelf in ref.PART_LOCATIONS:
+                rows.append((pid, location, shelf, rng.randint(1, 20), rng.randint(100, 800), _guid(rng), stamp))
 
 
 def build_rows(config: GeneratorConfig) -> dict[t.SourceTable, list[tuple]]:

@@ -218,3 +218,9 @@ RETURN_REASONS: list[str] = [
     "Changed mind",
     "Damaged in shipping",
 ]
+
+# Production.Location IDs where AdventureWorks keeps stock (the Location table itself is not in the
+# contract): finished goods in storage and, for bikes just built, at final assembly; parts in the
+# tool crib, miscellaneous storage and subassembly, each on its own shelf.
+FINISHED_GOODS_STORAGE, FINAL_ASSEMBLY = 7, 60
+PART_LOCATIONS: list[tuple[int, str]] = [(1, "A"), (6, "B"), (50, "A")]

@@ -4,6 +4,7 @@
 new orders dated today (header and lines, totals exact), and changes to older orders (status,
 a line's quantity with the totals recomputed, a return), each bumping `ModifiedDate` to now. This
 is what a source-change sensor has to notice, including the old partitions that late changes touch.
+New order lines also take their units out of stock (Production.ProductInventory).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sales_assets.source import reference_data as ref
+from sales_assets.source import tables as t
 from sales_assets.source.engine import connect_embedded
 
 MONEY = 10_000
@@ -64,6 +66,9 @@ def simulate(
                 raise ValueError(f"{directory} has no orders to model new ones on")
             order_id = conn.execute("select max(SalesOrderID) from Sales.SalesOrderHeader").fetchone()[0] + 1
             detail_id = conn.execute("select max(SalesOrderDetailID) from Sales.SalesOrderDetail").fetchone()[0] + 1
+            # A source written before stock was in the contract has no ProductInventory: it still takes
+            # orders, without tracking stock (`check` reports the missing table).
+            has_stock = _has_table(conn, t.PRODUCT_INVENTORY)
             for _ in range(orders):
                 customer, territory, address, is_store = rng.choice(customers)
                 picks = {pid: price for pid, price in rng.sample(products, rng.randint(1, 12 if is_store else 3))}
@@ -78,6 +83,8 @@ def simulate(
                         (order_id, detail_id, qty, pid, unit / MONEY, line_total / 1_000_000, _guid(rng), today),
                     )
                     detail_id += 1
+                    if has_stock:
+                        _take_from_stock(conn, pid, qty, stamp)
                 subtotal = (subtotal_micro + 50) // 100
                 tax, freight, total = _totals(subtotal, tax_by_territory.get(territory, 800))
                 conn.execute(
@@ -113,9 +120,7 @@ def _late_changes(
         "order by OrderDate desc limit 2000",
         (f"{today.isoformat()} 00:00:00",),
     ).fetchall()
-    has_returns = conn.execute(
-        "select count(*) from Sales.sqlite_master where type = 'table' and name = 'SalesReturn'"
-    ).fetchone()[0]
+    has_returns = _has_table(conn, t.SALES_RETURN)
     for order_id, order_date, territory in rng.sample(candidates, min(changes, len(candidates))):
         kind = rng.choice(["ship", "quantity", "return"] if has_returns else ["ship", "quantity"])
         if kind == "ship":
@@ -172,6 +177,38 @@ def _late_changes(
             conn.execute("update Sales.SalesOrderHeader set ModifiedDate = ? where SalesOrderID = ?", (stamp, order_id))
         report.changed_orders.append(order_id)
         report.order_dates_touched.add(order_date[:10])
+
+
+def _has_table(conn: sqlite3.Connection, table: t.SourceTable) -> bool:
+    return bool(
+        conn.execute(
+            f"select count(*) from {table.schema}.sqlite_master where type = 'table' and name = ?", (table.name,)
+        ).fetchone()[0]
+    )
+
+
+def _take_from_stock(conn: sqlite3.Connection, product_id: int, qty: int, stamp: str) -> None:
+    """Ship `qty` units: from Finished Goods Storage first, then the product's other locations.
+
+    Stock never goes below 0: units beyond it are a backorder, which is not modelled (the order
+    is taken all the same). Only the rows whose quantity changes get the new ModifiedDate. Late
+    quantity corrections and returns leave stock alone: the snapshot moves with new orders only.
+    """
+    rows = conn.execute(
+        "select LocationID, Quantity from Production.ProductInventory where ProductID = ? and Quantity > 0 "
+        "order by LocationID != ?, LocationID",
+        (product_id, ref.FINISHED_GOODS_STORAGE),
+    ).fetchall()
+    for location, on_hand in rows:
+        if qty == 0:
+            break
+        taken = min(qty, on_hand)
+        conn.execute(
+            "update Production.ProductInventory set Quantity = ?, ModifiedDate = ? "
+            "where ProductID = ? and LocationID = ?",
+            (on_hand - taken, stamp, product_id, location),
+        )
+        qty -= taken
 
 
 def _guid(rng: random.Random) -> str:

@@ -4,8 +4,8 @@ One declaration serves three consumers: the embedded SQLite source's DDL (the ge
 it), dlt's column selection (so SQL Server's XML and geography columns are never read), and the
 asset descriptions. Column types follow SQL Server's, spelled as SQLite/SQLAlchemy types that
 reflect to the same logical type: money -> NUMERIC(19,4), datetime -> DATETIME, bit -> BOOLEAN,
-tinyint -> SMALLINT, uniqueidentifier -> CHAR(36). Computed columns (TotalDue, LineTotal,
-SalesOrderNumber, AccountNumber) are stored with their values.
+tinyint -> SMALLINT (Status, ProductInventory.Bin), uniqueidentifier -> CHAR(36). Computed columns
+(TotalDue, LineTotal, SalesOrderNumber, AccountNumber) are stored with their values.
 """
 
 from __future__ import annotations
@@ -294,6 +294,40 @@ PRODUCT_CATEGORY = SourceTable(
     description="Product categories.",
 )
 
+PRODUCT_INVENTORY = SourceTable(
+    "Production",
+    "ProductInventory",
+    _cols("""
+        ProductID INTEGER NOT NULL
+        LocationID SMALLINT NOT NULL
+        Shelf NVARCHAR(10) NOT NULL
+        Bin SMALLINT NOT NULL
+        Quantity SMALLINT NOT NULL
+        rowguid CHAR(36) NOT NULL
+        ModifiedDate DATETIME NOT NULL
+    """),
+    ("ProductID", "LocationID"),
+    # The order-taking system lowers Quantity as it takes orders: loaded incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
+    description="On-hand quantity per product and location (Production.Location; 7 = Finished Goods Storage).",
+)
+
+PRODUCT_COST_HISTORY = SourceTable(
+    "Production",
+    "ProductCostHistory",
+    _cols("""
+        ProductID INTEGER NOT NULL
+        StartDate DATETIME NOT NULL
+        EndDate DATETIME
+        StandardCost NUMERIC(19,4) NOT NULL
+        ModifiedDate DATETIME NOT NULL
+    """),
+    ("ProductID", "StartDate"),
+    # A new period is added (and the previous one closed) as costs change: loaded incrementally by ModifiedDate.
+    indexes=(("ModifiedDate",),),
+    description="A product's standard cost per period, from StartDate to EndDate inclusive (EndDate NULL = current).",
+)
+
 PERSON = SourceTable(
     "Person",
     "Person",
@@ -376,6 +410,8 @@ ALL_TABLES: tuple[SourceTable, ...] = (
     PRODUCT,
     PRODUCT_SUBCATEGORY,
     PRODUCT_CATEGORY,
+    PRODUCT_INVENTORY,
+    PRODUCT_COST_HISTORY,
     PERSON,
     ADDRESS,
     STATE_PROVINCE,

@@ -50,6 +50,7 @@ by_offer as (
         cast(sum(order_qty) as {{ dbt.type_bigint() }}) as units_sold,
         sum(line_total) as revenue,
         sum(discount_amount) as discount_amount,
+        sum(gross_margin) as gross_margin,
         sum(unit_price * order_qty) as gross_revenue
 
     from banded

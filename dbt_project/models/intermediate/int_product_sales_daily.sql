@@ -23,7 +23,8 @@ select
     count(distinct sales_order_id) as order_count,
     cast(sum(order_qty) as {{ dbt.type_bigint() }}) as units_sold,
     sum(line_total) as revenue,
-    sum(discount_amount) as discount_amount
+    sum(discount_amount) as discount_amount,
+    sum(gross_margin) as gross_margin
 
 from facts
 group by 1, 2

@@ -18,6 +18,8 @@ renamed as (
         finished_goods_flag as is_finished_good,
         color,
         size,
+        safety_stock_level,
+        reorder_point,
         cast(standard_cost as decimal(19, 4)) as standard_cost,
         cast(list_price as decimal(19, 4)) as list_price,
         product_subcategory_id,

@@ -28,6 +28,18 @@ order_lines as (
 
 ),
 
+products as (
+
+    select * from {{ ref('stg_products') }}
+
+),
+
+cost_history as (
+
+    select * from {{ ref('stg_product_cost_history') }}
+
+),
+
 joined as (
 
     select
@@ -60,11 +72,20 @@ joined as (
             partition by order_lines.sales_order_id
             order by order_lines.sales_order_detail_id
         ) as line_number,
-        count(*) over (partition by order_lines.sales_order_id) as order_line_count
+        count(*) over (partition by order_lines.sales_order_id) as order_line_count,
+        {#- The cost valid on the order date; a product without history (or a date before it)
+            is costed at its current standard cost. -#}
+        coalesce(cost_history.standard_cost, products.standard_cost) as standard_cost
 
     from order_lines
     inner join orders
         on order_lines.sales_order_id = orders.sales_order_id
+    left join products
+        on order_lines.product_id = products.product_id
+    left join cost_history
+        on order_lines.product_id = cost_history.product_id
+        and orders.order_date >= cost_history.valid_from
+        and (cost_history.valid_to is null or orders.order_date < cost_history.valid_to)
 
 ),
 
@@ -105,6 +126,8 @@ select
     unit_price_discount,
     line_total,
     cast(unit_price * unit_price_discount * order_qty as decimal(19, 4)) as discount_amount,
+    standard_cost,
+    cast(line_total - order_qty * standard_cost as decimal(38, 6)) as gross_margin,
     {{ allocate('order_subtotal', 'share_through_line', 'share_before_line') }} as subtotal,
     {{ allocate('order_tax_amount', 'share_through_line', 'share_before_line') }} as tax_amount,
     {{ allocate('order_freight', 'share_through_line', 'share_before_line') }} as freight,

@@ -69,6 +69,52 @@ recency as (
 
 ),
 
+typical_gaps as (
+
+    {#- For a customer with one order, the typical gap between orders of repeat customers of the
+        same kind (individuals order far less often than stores). -#}
+    select
+        customers.customer_type,
+        percentile_cont(0.5) within group (
+            order by cast({{ dbt.datediff('totals.first_order_date', 'totals.last_order_date', 'day') }} as double)
+                / (totals.order_count - 1)
+        ) as typical_days_between_orders
+
+    from totals
+    inner join customers
+        on totals.customer_id = customers.customer_id
+    where totals.order_count > 1
+    group by 1
+
+),
+
+expected as (
+
+    {#- A customer's own average gap between orders (first to last over the gaps between them),
+        at least a week so that two orders on one day do not make a day's silence "lapsed". -#}
+    select
+        recency.*,
+        greatest(
+            coalesce(
+                case
+                    when recency.order_count > 1
+                        then cast({{ dbt.datediff('recency.first_order_date', 'recency.last_order_date', 'day') }} as double)
+                            / (recency.order_count - 1)
+                end,
+                typical_gaps.typical_days_between_orders,
+                365
+            ),
+            7
+        ) as expected_days_between_orders
+
+    from recency
+    left join customers
+        on recency.customer_id = customers.customer_id
+    left join typical_gaps
+        on customers.customer_type = typical_gaps.customer_type
+
+),
+
 scored as (
 
     select
@@ -89,7 +135,7 @@ scored as (
         end as frequency_score,
         ntile(5) over (order by revenue, customer_id) as monetary_score
 
-    from recency
+    from expected
 
 )
 
@@ -116,6 +162,12 @@ select
     cast(scored.revenue as decimal(38, 6)) as lifetime_value,
     {%- endif %}
     scored.days_since_last_order,
+    scored.expected_days_between_orders,
+    case
+        when scored.days_since_last_order <= 1.5 * scored.expected_days_between_orders then 'active'
+        when scored.days_since_last_order <= 3 * scored.expected_days_between_orders then 'at_risk'
+        else 'lapsed'
+    end as churn_risk,
     scored.recency_score,
     scored.frequency_score,
     scored.monetary_score,

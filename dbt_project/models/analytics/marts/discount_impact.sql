@@ -30,6 +30,7 @@ by_offer as (
         cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
         sum(revenue) as revenue,
         sum(discount_amount) as discount_amount,
+        sum(gross_margin) as gross_margin,
         sum(gross_revenue) as gross_revenue,
         sum(order_value) as order_value
 
@@ -62,6 +63,8 @@ select
     by_offer.gross_revenue,
     by_offer.discount_amount,
     by_offer.revenue,
+    by_offer.gross_margin,
+    cast(by_offer.gross_margin / nullif(by_offer.revenue, 0) as double) as margin_rate,
     cast(by_offer.discount_amount / nullif(by_offer.gross_revenue, 0) as double) as discount_rate,
     cast(by_offer.order_value / by_offer.order_count as decimal(19, 4)) as avg_order_value,
     cast(baseline.avg_order_value_with_discount as decimal(19, 4)) as avg_order_value_with_discount,

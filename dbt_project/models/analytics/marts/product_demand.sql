@@ -30,7 +30,8 @@ sold as (
         cast(sum(order_count) as {{ dbt.type_bigint() }}) as order_count,
         cast(sum(units_sold) as {{ dbt.type_bigint() }}) as units_sold,
         sum(revenue) as revenue,
-        sum(discount_amount) as discount_amount
+        sum(discount_amount) as discount_amount,
+        sum(gross_margin) as gross_margin
 
     from sales
     group by 1
@@ -59,6 +60,8 @@ select
     sold.units_sold,
     sold.revenue,
     sold.discount_amount,
+    sold.gross_margin,
+    cast(sold.gross_margin / nullif(sold.revenue, 0) as double) as margin_rate,
     {% if has_returns -%}
     coalesce(returned.units_returned, 0) as units_returned,
     cast(coalesce(returned.units_returned, 0) as double) / sold.units_sold as return_rate,

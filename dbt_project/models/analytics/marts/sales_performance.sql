@@ -27,6 +27,7 @@ daily as (
         cast(sum(order_qty) as {{ dbt.type_bigint() }}) as units_sold,
         sum(line_total) as revenue,
         sum(discount_amount) as discount_amount,
+        sum(gross_margin) as gross_margin,
         sum(subtotal) as subtotal,
         sum(tax_amount) as tax_amount,
         sum(freight) as freight,

@@ -1,0 +1,42 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_window',
+        meta={'window_column': 'order_date'},
+    )
+}}
+
+{#- Products bought together, per order day: for each pair of distinct products on one order
+    (product_id < paired_product_id, each pair once), the day's orders holding both. The additive
+    part of product_affinity, kept per day so a run rebuilds its window's days only. -#}
+with
+
+facts as (
+
+    select * from {{ ref('fact_sales') }}
+    where {{ incremental_window('order_date') }}
+
+),
+
+order_products as (
+
+    select distinct
+        sales_order_id,
+        cast(order_date as date) as order_date,
+        product_id
+
+    from facts
+
+)
+
+select
+    order_products.order_date,
+    order_products.product_id,
+    paired.product_id as paired_product_id,
+    count(*) as orders_with_both
+
+from order_products
+inner join order_products as paired
+    on order_products.sales_order_id = paired.sales_order_id
+    and order_products.product_id < paired.product_id
+group by 1, 2, 3

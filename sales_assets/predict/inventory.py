@@ -1,0 +1,86 @@
+"""Inventory cover: stock on hand against the next weeks' forecast demand, per sellable product.
+
+The forecast is made per subcategory (demand_forecast); a product gets its subcategory's forecast
+in proportion to its share of the subcategory's units over the last RECENT_WEEKS complete weeks,
+so a product that stopped selling gets none and a new favourite gets its due.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+from sales_assets.predict.forecast import last_complete_week
+from sales_assets.warehouses import Warehouse
+
+COVER_WEEKS = 4
+RECENT_WEEKS = 13
+
+_SELLABLE = """
+    select
+        products.product_id,
+        products.product_name,
+        products.category_name,
+        products.subcategory_name,
+        coalesce(stock.on_hand_qty, 0),
+        products.safety_stock_level,
+        products.reorder_point
+    from staging.stg_products as products
+    left join (
+        select product_id, sum(quantity) as on_hand_qty
+        from staging.stg_product_inventory
+        group by 1
+    ) as stock
+        on products.product_id = stock.product_id
+    where products.is_finished_good
+        and products.list_price > 0
+        and (products.sell_end_date is null or products.sell_end_date > ?)
+    order by products.product_id
+"""
+
+
+def sellable_products_sql() -> str:
+    """The products inventory_cover must cover (a finished good with a list price, still on sale
+    at the as-of date, the `?`); also what its completeness check compares with."""
+    return _SELLABLE
+
+
+def cover_rows(warehouse: Warehouse, forecast_relation: str) -> list[tuple]:
+    with warehouse.session() as query:
+        (as_of,) = query("select max(order_date) from intermediate.int_product_sales_daily", ())[0]
+        as_of = as_of if type(as_of) is date else as_of.date()
+        products = query(_SELLABLE, [as_of])
+        week = last_complete_week(as_of)
+        recent_start, recent_end = week - timedelta(weeks=RECENT_WEEKS - 1), week + timedelta(days=7)
+        recent = dict(
+            query(
+                "select product_id, sum(units_sold) from intermediate.int_product_sales_daily "
+                "where order_date >= ? and order_date < ? group by 1",
+                [recent_start, recent_end],
+            )
+        )
+        forecast = dict(
+            query(
+                f"select series, sum(forecast_units) from {forecast_relation} "
+                "where level = 'subcategory' and week_start <= "
+                f"(select max(fitted_through) from {forecast_relation}) + {7 * COVER_WEEKS} "
+                "group by 1",
+                (),
+            )
+        )
+    by_subcategory: dict[str, int] = {}
+    for product_id, _, _, subcategory, *_ in products:
+        by_subcategory[subcategory] = by_subcategory.get(subcategory, 0) + int(recent.get(product_id) or 0)
+    rows = []
+    for product_id, name, category, subcategory, on_hand, safety, reorder in products:
+        units = int(recent.get(product_id) or 0)
+        share = units / by_subcategory[subcategory] if by_subcategory.get(subcategory) else 0.0
+        demand = float(forecast.get(subcategory) or 0.0) * share
+        weekly = demand / COVER_WEEKS
+        cover = on_hand / weekly if weekly > 0 else None
+        needs = on_hand <= reorder or on_hand - demand < safety
+        order = max(0, math.ceil(reorder + demand - on_hand)) if needs else 0
+        rows.append(
+            (product_id, name, category, subcategory, int(on_hand), safety, reorder, units, demand, cover, needs, order)
+        )
+    return rows

@@ -1,0 +1,494 @@
+"""Margin, cohorts, churn risk, affinity, recommendations, forecasts and inventory cover, checked
+against figures computed here, independently, in plain Python over the source files.
+
+One real pipeline (generator -> dlt -> DuckDB -> dbt and the Python assets, run by Dagster in
+process) builds half a year, 2013-01-01..2013-06-30, in one run: long enough for cohorts to
+return, baskets to repeat and weekly series to backtest. Nothing here re-runs the models' SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey
+
+from sales_assets.source.generator import GeneratorConfig, generate
+from sales_assets_tests.conftest import Pipeline, make_settings
+from sales_assets_tests.source_rows import connect, line_money, money
+
+START, END = date(2013, 1, 1), date(2013, 7, 1)
+CONFIG = GeneratorConfig(seed=11, scale=0.15, start=START, end=END)
+MIN_ORDERS = 5  # dbt var affinity_min_orders
+PAIRS_PER_PRODUCT = 20  # dbt var recommendation_pairs_per_product
+RECENT_DAYS = 90  # dbt var recommendation_recent_days
+
+
+@dataclass(frozen=True)
+class Line:
+    order_id: int
+    detail_id: int
+    order_date: datetime
+    customer_id: int
+    product_id: int
+    special_offer_id: int
+    qty: int
+    line_total: Decimal
+
+
+@dataclass
+class Source:
+    lines: list[Line]
+    costs: dict[int, list[tuple[datetime, datetime | None, Decimal]]]  # product -> (start, end, cost)
+    standard_cost: dict[int, Decimal]
+    customer_type: dict[int, str]
+    products: dict[int, tuple]  # ProductID -> (Name, FinishedGoodsFlag, ListPrice, SellEndDate, Safety, Reorder, sub)
+    subcategory: dict[int, tuple[str, str]]  # ProductSubcategoryID -> (subcategory, category)
+    on_hand: dict[int, int]
+
+    def orders(self) -> dict[int, tuple[datetime, int, set[int]]]:
+        """SalesOrderID -> (OrderDate, CustomerID, products)."""
+        out: dict[int, tuple[datetime, int, set[int]]] = {}
+        for line in self.lines:
+            out.setdefault(line.order_id, (line.order_date, line.customer_id, set()))[2].add(line.product_id)
+        return out
+
+
+def read_source(directory: Path) -> Source:
+    conn = connect(directory)
+    lines = [
+        Line(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6], line_money(r[7]))
+        for r in conn.execute(
+            "select d.SalesOrderID, d.SalesOrderDetailID, h.OrderDate, h.CustomerID, d.ProductID, d.SpecialOfferID, "
+            "d.OrderQty, d.LineTotal from Sales.SalesOrderDetail d join Sales.SalesOrderHeader h using (SalesOrderID) "
+            "where h.OrderDate >= ? and h.OrderDate < ?",
+            (START.isoformat(), END.isoformat()),
+        )
+    ]
+    costs: dict[int, list] = defaultdict(list)
+    for product, start, end, cost in conn.execute(
+        "select ProductID, StartDate, EndDate, StandardCost from Production.ProductCostHistory"
+    ):
+        costs[product].append((datetime.fromisoformat(start), end and datetime.fromisoformat(end), money(cost)))
+    customer_type = {}
+    for customer, person, store in conn.execute("select CustomerID, PersonID, StoreID from Sales.Customer"):
+        customer_type[customer] = (
+            "store_contact" if person is not None and store is not None else "store" if store else "individual"
+        )
+    products = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "select ProductID, Name, FinishedGoodsFlag, ListPrice, SellEndDate, SafetyStockLevel, ReorderPoint, "
+            "ProductSubcategoryID from Production.Product"
+        )
+    }
+    subcategory = {
+        r[0]: (r[1], r[2])
+        for r in conn.execute(
+            "select s.ProductSubcategoryID, s.Name, c.Name from Production.ProductSubcategory s "
+            "join Production.ProductCategory c using (ProductCategoryID)"
+        )
+    }
+    standard_cost = {p: money(c) for p, c in conn.execute("select ProductID, StandardCost from Production.Product")}
+    on_hand: dict[int, int] = defaultdict(int)
+    for product, qty in conn.execute("select ProductID, Quantity from Production.ProductInventory"):
+        on_hand[product] += qty
+    return Source(lines, costs, standard_cost, customer_type, products, subcategory, on_hand)
+
+
+@pytest.fixture(scope="module")
+def source_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("insights_source")
+    generate(directory, CONFIG)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def source(source_dir: Path) -> Source:
+    src = read_source(source_dir)
+    assert len(src.orders()) > 300 and src.costs and src.on_hand  # a real half-year, costed and stocked
+    return src
+
+
+@pytest.fixture(scope="module")
+def pipeline(source_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    settings = make_settings(tmp_path_factory.mktemp("insights_pipeline"), source_dir)
+    built = Pipeline(replace(settings, partitions_start=START, partitions_end=END))
+    built.result = built.run(START.isoformat(), (END - timedelta(days=1)).isoformat())
+    return built
+
+
+def cost_on(source: Source, product: int, when: datetime) -> Decimal:
+    for start, end, cost in source.costs.get(product, []):
+        if start <= when and (end is None or when < end + timedelta(days=1)):
+            return cost
+    return source.standard_cost[product]
+
+
+# --- margin ---------------------------------------------------------------------------------------------
+
+
+def test_fact_sales_costs_each_line_on_its_order_date(pipeline: Pipeline, source: Source) -> None:
+    costs = {line.detail_id: cost_on(source, line.product_id, line.order_date) for line in source.lines}
+    expected = {
+        line.detail_id: (costs[line.detail_id], line.line_total - line.qty * costs[line.detail_id])
+        for line in source.lines
+    }
+    actual = {
+        detail: (cost, margin)
+        for detail, cost, margin in pipeline.query(
+            "select sales_order_detail_id, standard_cost, gross_margin from analytics.fact_sales"
+        )
+    }
+    assert actual == expected
+    # The history really moves: some lines are costed from an earlier period than the current cost.
+    assert any(costs[line.detail_id] != source.standard_cost[line.product_id] for line in source.lines)
+
+
+def test_margin_by_product_and_by_offer(pipeline: Pipeline, source: Source) -> None:
+    by_product: dict[int, Decimal] = defaultdict(Decimal)
+    by_offer: dict[int, Decimal] = defaultdict(Decimal)
+    for line in source.lines:
+        margin = line.line_total - line.qty * cost_on(source, line.product_id, line.order_date)
+        by_product[line.product_id] += margin
+        by_offer[line.special_offer_id] += margin
+    assert dict(pipeline.query("select product_id, gross_margin from analytics.product_demand")) == by_product
+    offers = pipeline.query("select special_offer_id, sum(gross_margin) from analytics.discount_impact group by 1")
+    assert dict(offers) == by_offer
+    assert len(by_offer) > 1  # discounted lines exist, so margin is judged per offer
+
+
+# --- cohorts and churn ------------------------------------------------------------------------------------
+
+
+def month(d: datetime | date) -> date:
+    return date(d.year, d.month, 1)
+
+
+def months_between(a: date, b: date) -> int:
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def test_customer_cohorts_match_source(pipeline: Pipeline, source: Source) -> None:
+    orders = source.orders()
+    first: dict[int, date] = {}
+    for order_date, customer, _ in orders.values():
+        first[customer] = min(first.get(customer, month(order_date)), month(order_date))
+    active: dict[tuple[date, date], set[int]] = defaultdict(set)
+    revenue: dict[tuple[date, date], Decimal] = defaultdict(Decimal)
+    for line in source.lines:
+        key = (first[line.customer_id], month(line.order_date))
+        active[key].add(line.customer_id)
+        revenue[key] += line.line_total
+    sizes: dict[date, int] = defaultdict(int)
+    for cohort in first.values():
+        sizes[cohort] += 1
+    all_months = sorted({month(o[0]) for o in orders.values()})
+    expected = {}
+    for cohort, size in sizes.items():
+        cumulative = Decimal(0)
+        for m in (m for m in all_months if m >= cohort):
+            cumulative += revenue[(cohort, m)]
+            n = len(active[(cohort, m)])
+            expected[(cohort, months_between(cohort, m))] = (size, n, revenue[(cohort, m)], cumulative / size)
+    rows = pipeline.query(
+        "select cohort_month, months_since_first_order, cohort_customers, active_customers, revenue, "
+        "cumulative_revenue_per_customer, retention_rate from analytics.customer_cohorts"
+    )
+    actual = {(r[0], r[1]): r[2:6] for r in rows}
+    assert set(actual) == set(expected)
+    for key, (size, n, rev, per_customer) in expected.items():
+        got = actual[key]
+        assert got[:3] == (size, n, rev), key
+        assert abs(got[3] - per_customer) <= Decimal("0.0001"), key
+    assert all(math.isclose(r[6], r[3] / r[2]) for r in rows)
+    assert len(sizes) == 6 and any(r[1] > 0 and r[3] > 0 for r in rows)  # six cohorts, and customers return
+
+
+def test_churn_risk_follows_each_customers_rhythm(pipeline: Pipeline, source: Source) -> None:
+    dates: dict[int, list[datetime]] = defaultdict(list)
+    for order_date, customer, _ in source.orders().values():
+        dates[customer].append(order_date)
+    as_of = max(d for ds in dates.values() for d in ds)
+    own = {c: (max(ds) - min(ds)).days / (len(ds) - 1) for c, ds in dates.items() if len(ds) > 1}
+    typical: dict[str, float] = {}
+    for kind in {source.customer_type[c] for c in own}:
+        gaps = sorted(gap for c, gap in own.items() if source.customer_type[c] == kind)
+        mid = len(gaps) // 2
+        typical[kind] = gaps[mid] if len(gaps) % 2 else (gaps[mid - 1] + gaps[mid]) / 2
+    expected = {}
+    for customer, ds in dates.items():
+        gap = max(own.get(customer, typical.get(source.customer_type[customer], 365.0)), 7.0)
+        silence = (as_of - max(ds)).days
+        risk = "active" if silence <= 1.5 * gap else "at_risk" if silence <= 3 * gap else "lapsed"
+        expected[customer] = (silence, gap, risk)
+    rows = pipeline.query(
+        "select customer_id, days_since_last_order, expected_days_between_orders, churn_risk "
+        "from analytics.customer_analysis"
+    )
+    actual = {r[0]: r[1:] for r in rows}
+    assert set(actual) == set(expected)
+    for customer, (silence, gap, risk) in expected.items():
+        assert actual[customer][0] == silence and math.isclose(actual[customer][1], gap), customer
+        assert actual[customer][2] == risk, customer
+    assert {"active", "lapsed"} <= {r[3] for r in rows}
+
+
+# --- affinity and recommendations ---------------------------------------------------------------------------
+
+
+def affinity(baskets: list[set[int]]) -> dict[tuple[int, int], tuple[int, Fraction, Fraction, Fraction]]:
+    """(product, paired) -> (orders with both, support, confidence, lift), both directions, min support."""
+    with_product: dict[int, int] = defaultdict(int)
+    together: dict[tuple[int, int], int] = defaultdict(int)
+    for basket in baskets:
+        for p in basket:
+            with_product[p] += 1
+            for q in basket:
+                if p != q:
+                    together[(p, q)] += 1
+    n = len(baskets)
+    return {
+        (p, q): (
+            k,
+            Fraction(k, n),
+            Fraction(k, with_product[p]),
+            Fraction(k, with_product[p]) / Fraction(with_product[q], n),
+        )
+        for (p, q), k in together.items()
+        if k >= MIN_ORDERS
+    }
+
+
+def recommend(
+    bought: dict[int, set[int]], pairs: dict, recent: dict[int, int]
+) -> dict[int, list[tuple[int, Fraction]]]:
+    """The documented rule, in Python: each bought product's 20 strongest affinities to products
+    still selling, scored by summed confidence; then the 25 most popular recent products."""
+    strongest: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
+    for (p, q), (_, _, confidence, _) in pairs.items():
+        if q in recent:
+            strongest[p].append((q, confidence))
+    for p in strongest:
+        strongest[p] = sorted(strongest[p], key=lambda qc: (-qc[1], qc[0]))[:PAIRS_PER_PRODUCT]
+    popular = sorted(recent, key=lambda p: (-recent[p], p))[:25]
+    total_recent = sum(recent.values())  # a share of all recent product orders
+    out = {}
+    for customer, products in bought.items():
+        scores: dict[int, Fraction] = defaultdict(Fraction)
+        for p in products:
+            for q, confidence in strongest.get(p, []):
+                if q not in products:
+                    scores[q] += confidence
+        ranked = sorted(scores.items(), key=lambda qs: (-qs[1], qs[0]))
+        fallback = [(p, Fraction(recent[p], total_recent)) for p in popular if p not in products and p not in scores]
+        out[customer] = (ranked + fallback)[:5]
+    return out
+
+
+def recent_orders(orders: dict[int, tuple[datetime, int, set[int]]]) -> dict[int, int]:
+    as_of = max(o[0] for o in orders.values())
+    recent: dict[int, int] = defaultdict(int)
+    for order_date, _, products in orders.values():
+        if order_date > as_of - timedelta(days=RECENT_DAYS):
+            for p in products:
+                recent[p] += 1
+    return recent
+
+
+def test_product_affinity_matches_the_baskets(pipeline: Pipeline, source: Source) -> None:
+    expected = affinity([products for _, _, products in source.orders().values()])
+    rows = pipeline.query(
+        "select product_id, paired_product_id, orders_with_both, support, confidence, lift "
+        "from analytics.product_affinity"
+    )
+    actual = {(r[0], r[1]): r[2:] for r in rows}
+    assert set(actual) == set(expected) and len(expected) > 50
+    for key, (k, support, confidence, lift) in expected.items():
+        got = actual[key]
+        assert got[0] == k and all(
+            math.isclose(g, float(e), rel_tol=1e-9) for g, e in zip(got[1:], (support, confidence, lift), strict=True)
+        ), key
+
+
+def test_customer_recommendations_follow_the_rule(pipeline: Pipeline, source: Source) -> None:
+    orders = source.orders()
+    bought: dict[int, set[int]] = defaultdict(set)
+    for _, customer, products in orders.values():
+        bought[customer] |= products
+    expected = recommend(bought, affinity([o[2] for o in orders.values()]), recent_orders(orders))
+    rows = pipeline.query(
+        "select customer_id, rank, product_id, score, reason from analytics.customer_recommendations "
+        "order by customer_id, rank"
+    )
+    actual: dict[int, list[tuple]] = defaultdict(list)
+    for customer, rank, product, score, reason in rows:
+        actual[customer].append((rank, product, score, reason))
+        assert product not in bought[customer]
+    assert set(actual) == set(bought)
+    for customer, recs in expected.items():
+        got = actual[customer]
+        assert [r[0] for r in got] == list(range(1, len(recs) + 1)), customer
+        assert [r[1] for r in got] == [p for p, _ in recs], customer
+        assert all(math.isclose(r[2], float(s), rel_tol=1e-9) for r, (_, s) in zip(got, recs, strict=True))
+    reasons = {r[4].split(" ")[0] for r in rows}
+    assert reasons == {"bought", "popular"}
+
+
+def test_recommendation_backtest_holds_out_each_last_order(pipeline: Pipeline, source: Source) -> None:
+    orders = source.orders()
+    by_customer: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for order_id, (order_date, customer, _) in orders.items():
+        by_customer[customer].append((order_date, order_id))
+    held_out = {max(ids)[1] for ids in by_customer.values() if len(ids) > 1}
+    training = {oid: o for oid, o in orders.items() if oid not in held_out}
+    bought: dict[int, set[int]] = defaultdict(set)
+    for _, customer, products in training.values():
+        bought[customer] |= products
+    repeat = {orders[oid][1] for oid in held_out}
+    bought = {c: bought[c] for c in repeat}
+    recent = recent_orders(orders)
+    for oid in held_out:
+        order_date, _, products = orders[oid]
+        if order_date > max(o[0] for o in orders.values()) - timedelta(days=RECENT_DAYS):
+            for p in products:
+                recent[p] -= 1
+    recent = {p: n for p, n in recent.items() if n > 0}
+    recs = recommend(bought, affinity([o[2] for o in training.values()]), recent)
+    popular = sorted(recent, key=lambda p: (-recent[p], p))
+    new = {orders[oid][1]: orders[oid][2] - bought[orders[oid][1]] for oid in held_out}
+    evaluated = {c for c, products in new.items() if products}
+    hits = {
+        "affinity": sum(1 for c in evaluated if new[c] & {p for p, _ in recs[c]}),
+        "most_popular": sum(1 for c in evaluated if new[c] & set([p for p in popular if p not in bought[c]][:5])),
+    }
+    rows = pipeline.query(
+        "select method, customers_with_repeat_orders, customers_evaluated, customers_hit, hit_rate_at_5 "
+        "from analytics.recommendation_backtest"
+    )
+    assert {r[0]: r[1:4] for r in rows} == {m: (len(repeat), len(evaluated), h) for m, h in hits.items()}
+    assert len(evaluated) > 20
+    assert all(math.isclose(r[4], r[3] / r[2]) for r in rows)
+    # The hit rates are on customer_recommendations' own page too.
+    (materialization,) = [
+        e.materialization
+        for e in pipeline.result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["analytics", "customer_recommendations"])
+    ]
+    assert materialization.metadata["hit_rate_at_5"].value == pytest.approx(hits["affinity"] / len(evaluated))
+    assert materialization.metadata["most_popular_hit_rate_at_5"].value == pytest.approx(
+        hits["most_popular"] / len(evaluated)
+    )
+
+
+# --- forecasts and inventory cover -----------------------------------------------------------------------------
+
+
+def weekly_units(source: Source) -> tuple[date, dict[tuple[str, str], dict[date, int]]]:
+    as_of = max(line.order_date for line in source.lines).date()
+    last_week = as_of + timedelta(days=1) - timedelta(days=(as_of + timedelta(days=1)).weekday()) - timedelta(days=7)
+    series: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for line in source.lines:
+        week = line.order_date.date() - timedelta(days=line.order_date.weekday())
+        if week > last_week:
+            continue
+        sub, category = source.subcategory[source.products[line.product_id][6]]
+        for key in (("total", "All products"), ("category", category), ("subcategory", sub)):
+            series[key][week] += line.qty
+    return last_week, series
+
+
+def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, source: Source) -> None:
+    last_week, series = weekly_units(source)
+    rows = pipeline.query(
+        "select level, series, week_start, forecast_units, lower_80, upper_80, fitted_through, model "
+        "from analytics.demand_forecast order by 1, 2, 3"
+    )
+    by_series: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for r in rows:
+        by_series[(r[0], r[1])].append(r)
+    assert set(by_series) == set(series)
+    weeks = [last_week + timedelta(days=7 * h) for h in range(1, 14)]
+    for key, forecast in by_series.items():
+        assert [r[2] for r in forecast] == weeks, key
+        assert all(0 <= r[4] <= r[3] <= r[5] and r[6] == last_week for r in forecast), key
+    # Half a year of history: a trend model (no season yet) for the series that sell every week.
+    assert by_series[("total", "All products")][0][7] == "ETS(A,Ad,N)"
+
+
+def test_forecast_accuracy_backtests_against_seasonal_naive(pipeline: Pipeline, source: Source) -> None:
+    last_week, series = weekly_units(source)
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in pipeline.query(
+            "select level, series, origins, weeks_evaluated, actual_units, seasonal_naive_wape, model_wape "
+            "from analytics.forecast_accuracy"
+        )
+    }
+    assert set(rows) == set(series)
+    for key, by_week in series.items():
+        first = min(by_week)
+        units = [by_week.get(first + timedelta(days=7 * i), 0) for i in range((last_week - first).days // 7 + 1)]
+        # One origin fits here (a quarter before the end, with at least 8 weeks before it); with
+        # less than a year of history the seasonal-naive forecast repeats the origin's last week.
+        origin = len(units) - 13
+        if origin < 8:
+            assert rows[key][:2] == (0, 0), key
+            continue
+        test = units[origin:]
+        naive = sum(abs(a - units[origin - 1]) for a in test)
+        assert rows[key][:3] == (1, 13, float(sum(test))), key
+        if sum(test):
+            assert math.isclose(rows[key][3], naive / sum(test)), key
+            assert rows[key][4] >= 0
+
+
+def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: Source) -> None:
+    as_of = max(line.order_date for line in source.lines)
+    last_week, _ = weekly_units(source)
+    sellable = {
+        p
+        for p, (_, finished, price, sell_end, *_) in source.products.items()
+        if finished and price > 0 and (sell_end is None or datetime.fromisoformat(sell_end) > as_of)
+    }
+    recent: dict[int, int] = defaultdict(int)
+    for line in source.lines:
+        if last_week - timedelta(weeks=12) <= line.order_date.date() < last_week + timedelta(days=7):
+            recent[line.product_id] += line.qty
+    sub_recent: dict[str, int] = defaultdict(int)
+    for p in sellable:
+        sub_recent[source.subcategory[source.products[p][6]][0]] += recent[p]
+    forecast = dict(
+        pipeline.query(
+            "select series, sum(forecast_units) from analytics.demand_forecast "
+            "where level = 'subcategory' and week_start <= fitted_through + 28 group by 1"
+        )
+    )
+    rows = {
+        r[0]: r[1:]
+        for r in pipeline.query(
+            "select product_id, on_hand_qty, safety_stock_level, reorder_point, recent_units, "
+            "forecast_units_next_4_weeks, weeks_of_cover, needs_reorder, suggested_order_qty "
+            "from analytics.inventory_cover"
+        )
+    }
+    assert set(rows) == sellable
+    for p in sellable:
+        name, _, _, _, safety, reorder, sub_id = source.products[p]
+        sub = source.subcategory[sub_id][0]
+        demand = forecast.get(sub, 0.0) * (recent[p] / sub_recent[sub]) if sub_recent[sub] else 0.0
+        on_hand = source.on_hand.get(p, 0)
+        needs = on_hand <= reorder or on_hand - demand < safety
+        got = rows[p]
+        assert got[:4] == (on_hand, safety, reorder, recent[p]), name
+        assert math.isclose(got[4], demand, abs_tol=1e-9), name
+        assert (got[5] is None) == (demand == 0) and (demand == 0 or math.isclose(got[5], on_hand / (demand / 4)))
+        assert got[6] == needs and got[7] == (max(0, math.ceil(reorder + demand - on_hand)) if needs else 0), name
+    flags = {r[6] for r in rows.values()}
+    assert flags == {True, False}  # some products to reorder, some covered
