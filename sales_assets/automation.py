@@ -31,11 +31,12 @@ VIEWS_FOLLOW_THEIR_SQL = (
 
 FACT_SALES = AssetKey(["analytics", "fact_sales"])
 PRODUCT_SALES_DAILY = AssetKey(["intermediate", "int_product_sales_daily"])
+PRODUCT_PAIRS_DAILY = AssetKey(["intermediate", "int_product_pairs_daily"])
 PRODUCT_INVENTORY = AssetKey(["raw", "product_inventory"])
 
 WEEKLY_AFTER_SALES = (
     AutomationCondition.on_cron("0 1 * * 1")
-    .allow(AssetSelection.assets(FACT_SALES, PRODUCT_SALES_DAILY))
+    .allow(AssetSelection.assets(FACT_SALES, PRODUCT_SALES_DAILY, PRODUCT_PAIRS_DAILY))
     .with_label("weekly_once_the_weeks_sales_are_in")
 )
 DAILY_AFTER_STOCK = (

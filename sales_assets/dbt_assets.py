@@ -9,7 +9,8 @@ Four selections, because the models are built four ways:
   (SALES_WINDOW_START, SALES_WINDOW_END; dbt_project/macros/partition_window.sql), so a day's run
   costs the day's rows, changes nothing dbt parses, and is one `dbt build`; a backfill of any
   range is one run too;
-- `dbt_weekly`, the tables tagged `weekly` (customer_recommendations and its backtest):
+- `dbt_weekly`, the tables tagged `weekly` (product_affinity, customer_recommendations and its
+  backtest):
   unpartitioned and rebuilt whole once a week (sales_assets/automation.py), because every row
   moves with the whole history (the affinities of all orders).
 """

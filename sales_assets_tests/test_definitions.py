@@ -122,7 +122,13 @@ VIEWS = {AssetKey(["analytics", "customer_analysis"]), AssetKey(["analytics", "c
 # Unpartitioned tables refreshed on a calendar by automation: weekly, and inventory cover daily.
 WEEKLY = {
     AssetKey(["analytics", name])
-    for name in ("customer_recommendations", "recommendation_backtest", "demand_forecast", "forecast_accuracy")
+    for name in (
+        "product_affinity",
+        "customer_recommendations",
+        "recommendation_backtest",
+        "demand_forecast",
+        "forecast_accuracy",
+    )
 }
 INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
 
@@ -151,7 +157,7 @@ def test_order_tables_and_every_dbt_table_are_partitioned_daily_with_single_run_
         AssetKey(["raw", "sales_return"]),
         *dbt_tables,
     }
-    assert len(dbt_tables) == 16
+    assert len(dbt_tables) == 15
     for key in partitioned:
         node = graph.get(key)
         assert node.backfill_policy == BackfillPolicy.single_run(), key

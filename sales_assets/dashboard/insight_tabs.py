@@ -162,7 +162,7 @@ def inventory(fetch: Fetch, where: str, filters: Filters) -> None:
     st.metric("Products to reorder", display.count(len(frame)))
     st.dataframe(frame, hide_index=True)
     st.caption(
-        "At or below the reorder point, or the next 4 weeks' forecast would take stock below safety stock; least "
-        "cover first. Stock as loaded today, forecast per subcategory split by recent sales. Only the category "
+        "At or below the reorder point, or a week's forecast (the lead time) would take stock below safety stock; "
+        "least cover first. Stock as loaded today, forecast per subcategory split by recent sales. Only the category "
         "filter applies."
     )

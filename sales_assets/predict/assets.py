@@ -75,7 +75,11 @@ COVER_COLUMNS = [
     ("recent_units", "bigint", f"Units sold in the last {RECENT_WEEKS} complete weeks."),
     ("forecast_units_next_4_weeks", "double", "The subcategory's forecast for the next 4 weeks x the product's share."),
     ("weeks_of_cover", "double", "on_hand_qty / weekly forecast; NULL when no demand is forecast."),
-    ("needs_reorder", "boolean", "At or below the reorder point, or the next 4 weeks would go below safety stock."),
+    (
+        "needs_reorder",
+        "boolean",
+        "At or below the reorder point, or a week's forecast would take it below safety stock.",
+    ),
     ("suggested_order_qty", "bigint", "Units to order to cover the next 4 weeks above the reorder point (0 if none)."),
 ]
 

@@ -15,6 +15,7 @@ from sales_assets.warehouses import Warehouse
 
 COVER_WEEKS = 4
 RECENT_WEEKS = 13
+LEAD_TIME_WEEKS = 1  # as the generator's reorder points assume (safety stock + a week of demand)
 
 _SELLABLE = """
     select
@@ -78,7 +79,9 @@ def cover_rows(warehouse: Warehouse, forecast_relation: str) -> list[tuple]:
         demand = float(forecast.get(subcategory) or 0.0) * share
         weekly = demand / COVER_WEEKS
         cover = on_hand / weekly if weekly > 0 else None
-        needs = on_hand <= reorder or on_hand - demand < safety
+        # Reorder at the reorder point, or when the lead time's forecast demand would take the
+        # stock below safety stock (the reorder point set for a slower product than it now is).
+        needs = on_hand <= reorder or on_hand - weekly * LEAD_TIME_WEEKS < safety
         order = max(0, math.ceil(reorder + demand - on_hand)) if needs else 0
         rows.append(
             (product_id, name, category, subcategory, int(on_hand), safety, reorder, units, demand, cover, needs, order)

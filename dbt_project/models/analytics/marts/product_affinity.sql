@@ -1,6 +1,10 @@
-{#- Market-basket affinity between products (macros/affinity.sql), rebuilt each run from the daily
-    pair counts, product_demand and sales_performance: tables of days x pairs, products and days,
-    never order lines. -#}
+{{ config(tags=['weekly']) }}
+
+{#- Market-basket affinity between products (macros/affinity.sql), from the daily pair counts,
+    product_demand and sales_performance: tables of days x pairs, products and days, never order
+    lines. Weekly, with the recommendations it feeds: summing every day's pairs (6 million rows at
+    --scale 1) would add seconds to each day's run, and fifteen years of baskets do not change in
+    a day. -#}
 with
 
 pairs as (
