@@ -78,7 +78,7 @@ COVER_COLUMNS = [
     (
         "needs_reorder",
         "boolean",
-        "At or below the reorder point, or a week's forecast would take it below safety stock.",
+        "Still selling, and at or below the reorder point or a week's forecast from safety stock.",
     ),
     ("suggested_order_qty", "bigint", "Units to order to cover the next 4 weeks above the reorder point (0 if none)."),
 ]

@@ -80,8 +80,10 @@ def cover_rows(warehouse: Warehouse, forecast_relation: str) -> list[tuple]:
         weekly = demand / COVER_WEEKS
         cover = on_hand / weekly if weekly > 0 else None
         # Reorder at the reorder point, or when the lead time's forecast demand would take the
-        # stock below safety stock (the reorder point set for a slower product than it now is).
-        needs = on_hand <= reorder or on_hand - weekly * LEAD_TIME_WEEKS < safety
+        # stock below safety stock (the reorder point set for a slower product than it now is);
+        # never a product nobody buys any more (no recent sales, no forecast).
+        selling = units > 0 or demand > 0
+        needs = selling and (on_hand <= reorder or on_hand - weekly * LEAD_TIME_WEEKS < safety)
         order = max(0, math.ceil(reorder + demand - on_hand)) if needs else 0
         rows.append(
             (product_id, name, category, subcategory, int(on_hand), safety, reorder, units, demand, cover, needs, order)
