@@ -15,7 +15,7 @@ from dagster_snowflake import SnowflakeResource
 from dlt.destinations.impl.snowflake.configuration import SnowflakeCredentials
 
 from sales_assets.settings import SnowflakeSettings
-from sales_assets.warehouses import MissingRelationError, Query, Warehouse, relation_name, table_ddl
+from sales_assets.warehouses import MissingRelationError, Query, Warehouse, relation_name, table_ddl, value_rows
 
 # Snowflake's "does not exist or not authorized" (SQL compilation error 002003).
 _SNOWFLAKE_MISSING_OBJECT = 2003
@@ -70,8 +70,9 @@ class SnowflakeWarehouse(Warehouse):
         # copied over it in one statement (CREATE OR REPLACE ... AS SELECT): readers never see it
         # empty or half-filled. (ALTER TABLE ... SWAP WITH would save the copy of these small
         # tables, but the emulator the tests run on does not know it.)
-        target, building = relation_name(key), relation_name(AssetKey([key.path[0], f"{key.path[1]}__building"]))
-        create, insert = table_ddl(AssetKey(building.split(".")), columns)
+        building_key = AssetKey([key.path[0], f"{key.path[1]}__building"])
+        target, building = relation_name(key), relation_name(building_key)
+        create, insert = table_ddl(building_key, columns)
         with self.snowflake.get_connection() as conn, conn.cursor() as cursor:
             cursor.execute(f"create schema if not exists {key.path[0]}")
             cursor.execute(create)
@@ -79,9 +80,8 @@ class SnowflakeWarehouse(Warehouse):
             # results, no stage. (executemany would bind arrays, which the emulator cannot serve.)
             for start in range(0, len(rows), _INSERT_ROWS):
                 chunk = rows[start : start + _INSERT_ROWS]
-                values = ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in chunk)
                 params = [_bindable(v) for row in chunk for v in row]
-                cursor.execute(insert.split(" values ")[0] + " values " + values, params)
+                cursor.execute(insert + value_rows(len(chunk), len(columns)), params)
             cursor.execute(f"create or replace table {target} as select * from {building}")
             cursor.execute(f"drop table {building}")
         return len(rows)

@@ -28,6 +28,11 @@ def _is_view(node: Mapping[str, Any]) -> bool:
     return node["config"].get("materialized") == "view"
 
 
+def _is_weekly(node: Mapping[str, Any]) -> bool:
+    """Tagged `weekly`: rebuilt whole once a week (dbt_assets.WEEKLY selects the same tag)."""
+    return "weekly" in node["config"].get("tags", [])
+
+
 class SalesDltTranslator(DagsterDltTranslator):
     def __init__(self, source_kind: str, warehouse_kind: str = "duckdb") -> None:
         self.source_kind = source_kind
@@ -69,7 +74,7 @@ class SalesDbtTranslator(DagsterDbtTranslator):
                 # A view shows its inputs' data as they are: it is as fresh as they are, and is
                 # rebuilt only when its SQL changes, so it carries no freshness policy of its own.
                 return spec
-            weekly = "weekly" in manifest["nodes"][unique_id]["config"].get("tags", [])
+            weekly = _is_weekly(manifest["nodes"][unique_id])
             spec = spec.replace_attributes(freshness_policy=WEEKLY_FRESHNESS if weekly else DAILY_FRESHNESS)
             direct = {dep.asset_key for dep in spec.deps}
             through_views = [key for key in self._sources_read_through_views(manifest, unique_id) if key not in direct]
@@ -101,9 +106,11 @@ class SalesDbtTranslator(DagsterDbtTranslator):
         # Views are rebuilt when their SQL changes (or they are missing), weekly tables weekly;
         # the other tables are built by the jobs for the partitions the schedule and the
         # source-change sensor request.
-        if dbt_resource_props["resource_type"] == "model" and _is_view(dbt_resource_props):
+        if dbt_resource_props["resource_type"] != "model":
+            return None
+        if _is_view(dbt_resource_props):
             return VIEWS_FOLLOW_THEIR_SQL
-        if "weekly" in dbt_resource_props["config"].get("tags", []):
+        if _is_weekly(dbt_resource_props):
             return WEEKLY_AFTER_SALES
         return None
 

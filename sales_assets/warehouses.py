@@ -147,20 +147,26 @@ class DuckDBWarehouse(Warehouse):
             conn.execute(f"create schema if not exists {key.path[0]}")
             conn.execute(create)
             if rows:
-                conn.executemany(insert, [list(row) for row in rows])
+                conn.executemany(insert + value_rows(1, len(columns)), [list(row) for row in rows])
             conn.execute("commit")
         return len(rows)
 
 
 def table_ddl(key: AssetKey, columns: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """CREATE OR REPLACE TABLE and a parameterized INSERT for `replace_table`."""
+    """For `replace_table`: CREATE OR REPLACE TABLE, and `insert into ... values ` to complete
+    with `value_rows`."""
     relation = relation_name(key)
     for name, _ in columns:
         if not _IDENTIFIER.fullmatch(name):
             raise ValueError(f"{relation}: {name!r} is not a column name")
     create = f"create or replace table {relation} (" + ", ".join(f"{name} {kind}" for name, kind in columns) + ")"
-    insert = f"insert into {relation} values (" + ", ".join("?" for _ in columns) + ")"
-    return create, insert
+    return create, f"insert into {relation} values "
+
+
+def value_rows(rows: int, width: int) -> str:
+    """`(?, ?), (?, ?)`: the placeholders of `rows` rows of `width` values."""
+    row = "(" + ", ".join("?" for _ in range(width)) + ")"
+    return ", ".join(row for _ in range(rows))
 
 
 @contextmanager

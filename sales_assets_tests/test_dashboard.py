@@ -368,7 +368,10 @@ def test_looking_ahead_figures(warehouse: Path, reader: DuckDBReader) -> None:
         "select rank, product_id from analytics.customer_recommendations where customer_id = ? order by rank",
         [customer],
     )
-    assert len(insight_data.backtest(reader)) == 2
+    assert rows(insight_data.backtest(reader), "method", "customers_evaluated", "customers_hit") == sql(
+        warehouse,
+        "select method, customers_evaluated, customers_hit from analytics.recommendation_backtest order by method",
+    )
     bikes = insight_data.reorder_list(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, (), ("Bikes",)))
     assert sorted(bikes["product_id"]) == [
         p

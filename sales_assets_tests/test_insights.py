@@ -9,6 +9,7 @@ return, baskets to repeat and weekly series to backtest. Nothing here re-runs th
 from __future__ import annotations
 
 import math
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -16,10 +17,13 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import AssetKey
 
+from sales_assets.predict import checks
 from sales_assets.source.generator import GeneratorConfig, generate
+from sales_assets.warehouses import DuckDBWarehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -421,6 +425,16 @@ def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, 
     # Half a year of history: a trend model (no season yet) for the series that sell every week.
     assert by_series[("total", "All products")][0][7] == "ETS(A,Ad,N)"
 
+    # Revenue follows the units at the series' revenue per unit over its last 26 complete weeks.
+    since = last_week - timedelta(weeks=25)
+    recent = [line for line in source.lines if since <= line.order_date.date() < last_week + timedelta(days=7)]
+    price = float(sum(line.line_total for line in recent)) / sum(line.qty for line in recent)
+    revenue = pipeline.query(
+        "select forecast_units, forecast_revenue from analytics.demand_forecast "
+        "where level = 'total' order by week_start"
+    )
+    assert all(math.isclose(float(money), units * price, rel_tol=1e-6, abs_tol=1e-4) for units, money in revenue)
+
 
 def test_forecast_accuracy_backtests_against_seasonal_naive(pipeline: Pipeline, source: Source) -> None:
     last_week, series = weekly_units(source)
@@ -447,6 +461,30 @@ def test_forecast_accuracy_backtests_against_seasonal_naive(pipeline: Pipeline, 
         if sum(test):
             assert math.isclose(rows[key][3], naive / sum(test)), key
             assert rows[key][4] >= 0
+
+
+def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: Path) -> None:
+    """Each looking-ahead check passes on the built tables and fails, naming what is wrong, once
+    a copy of the warehouse is broken the way it guards against."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.settings.warehouse_path, copy)
+    warehouse = DuckDBWarehouse(path=str(copy), dlt_dir="")
+    assert checks.intervals_contain_forecast(warehouse=warehouse).passed
+    assert checks.covers_every_sellable_product(warehouse=warehouse).passed
+    ((product,),) = pipeline.query("select min(product_id) from analytics.inventory_cover")
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("update analytics.demand_forecast set lower_80 = forecast_units + 1 where level = 'total'")
+        conn.execute("delete from analytics.inventory_cover where product_id = ?", [product])
+        conn.execute(
+            "update analytics.forecast_accuracy set model_wape = seasonal_naive_wape + 0.1 where level = 'total'"
+        )
+    intervals = checks.intervals_contain_forecast(warehouse=warehouse)
+    assert not intervals.passed and intervals.metadata["weeks_outside_interval"].value == 13
+    cover = checks.covers_every_sellable_product(warehouse=warehouse)
+    assert not cover.passed and cover.metadata["missing_products"].value == [product]
+    accuracy = checks.model_beats_seasonal_naive(warehouse=warehouse)
+    assert not accuracy.passed and accuracy.severity.value == "WARN"
+    assert "total/All products" in accuracy.metadata["series_worse_than_baseline"].value
 
 
 def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: Source) -> None:

@@ -30,3 +30,24 @@
         on both_ways.paired_product_id = paired.product_id
     cross join {{ all_orders }}
 {%- endmacro %}
+
+{#- Pairs of distinct products on the same order, each unordered pair once (product_id <
+    paired_product_id) with the number of orders holding both: int_product_pairs_daily counts them
+    per day, and the backtest subtracts those of its held-out orders by the same rule.
+    `order_products` has one row per order and product (sales_order_id, product_id, and `by`). -#}
+{% macro order_product_pairs(order_products, by=[]) -%}
+    select
+        {%- for column in by %}
+        {{ order_products }}.{{ column }},
+        {%- endfor %}
+        {{ order_products }}.product_id,
+        paired.product_id as paired_product_id,
+        count(*) as orders_with_both
+
+    from {{ order_products }}
+    inner join {{ order_products }} as paired
+        on {{ order_products }}.sales_order_id = paired.sales_order_id
+        and {{ order_products }}.product_id < paired.product_id
+    group by {% for column in by %}{{ order_products }}.{{ column }}, {% endfor -%}
+        {{ order_products }}.product_id, paired.product_id
+{%- endmacro %}

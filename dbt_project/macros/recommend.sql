@@ -102,3 +102,15 @@
     ) as ranked
     where recommendation_rank <= 5
 {%- endmacro %}
+
+{#- Orders per product in the last `recommendation_recent_days` days up to the latest order day:
+    what "still selling" means to the recommendations, and what their backtest subtracts its
+    held-out orders from. `orders` has product_id, order_date and `count_expression` per row
+    (int_product_sales_daily's order_count, or 1 for one order's product). -#}
+{% macro recent_product_orders(orders, count_expression, as_of_relation) -%}
+    select {{ orders }}.product_id, sum({{ count_expression }}) as recent_orders
+    from {{ orders }}
+    cross join {{ as_of_relation }} as as_of
+    where {{ orders }}.order_date > {{ dbt.dateadd('day', -var('recommendation_recent_days'), 'as_of.as_of_date') }}
+    group by 1
+{%- endmacro %}

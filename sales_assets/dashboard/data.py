@@ -55,6 +55,14 @@ class Filters:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def territory_condition(self, column: str) -> tuple[str, list[Any]]:
+        """SQL selecting the chosen territories in `column` (no territory: Unknown), and its values."""
+        return _in_condition(column, UNKNOWN_TERRITORY, self.territories)
+
+    def category_condition(self, column: str) -> tuple[str, list[Any]]:
+        """SQL selecting the chosen categories in `column` (no category: Uncategorized), and its values."""
+        return _in_condition(column, UNCATEGORIZED, self.categories)
+
     def previous(self) -> Filters:
         """The period of the same length just before this one, same territories and categories."""
         return replace(self, start=self.start - timedelta(days=self.days), end=self.start - timedelta(days=1))
@@ -65,16 +73,19 @@ def placeholders(values: tuple[Any, ...]) -> str:
     return ", ".join("?" for _ in values)
 
 
+def _in_condition(column: str, default: str, values: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """`coalesce(column, default) in (?, ...)` with the values bound; `1 = 1` when none are chosen."""
+    if not values:
+        return "1 = 1", []
+    return f"coalesce({column}, '{default}') in ({placeholders(values)})", list(values)
+
+
 def _lines(filters: Filters) -> tuple[str, list[Any]]:
     """The `lines` CTE for these filters, and its parameters."""
-    conditions, params = "", [filters.start, filters.end + timedelta(days=1)]
-    if filters.territories:
-        conditions += f" and coalesce(t.territory_name, '{UNKNOWN_TERRITORY}') in ({placeholders(filters.territories)})"
-        params += filters.territories
-    if filters.categories:
-        conditions += f" and coalesce(p.category_name, '{UNCATEGORIZED}') in ({placeholders(filters.categories)})"
-        params += filters.categories
-    return _LINES.format(conditions=conditions), params
+    territory, territory_params = filters.territory_condition("t.territory_name")
+    category, category_params = filters.category_condition("p.category_name")
+    params = [filters.start, filters.end + timedelta(days=1), *territory_params, *category_params]
+    return _LINES.format(conditions=f" and {territory} and {category}"), params
 
 
 def _money(value: Any) -> Decimal:
@@ -221,16 +232,13 @@ def by_state_province(reader: Reader, filters: Filters) -> pd.DataFrame:
     `analytics` has no address dimension, so fact_sales' bill_to_address_id cannot be mapped to a
     state here: dates and categories cannot filter this figure.
     """
-    sql = (
+    # The state's own territory; the 'Unknown' row (no bill-to address) has none.
+    territory, params = filters.territory_condition("territory_name")
+    rows = reader.query(
         "select state_province_name, country_region, territory_name, customer_count, order_count, revenue, total_due"
-        " from analytics.sales_by_state_province"
+        f" from analytics.sales_by_state_province where {territory} order by revenue desc, state_province_name",
+        params,
     )
-    params: list[Any] = []
-    if filters.territories:
-        # The state's own territory; the 'Unknown' row (no bill-to address) has none.
-        sql += f" where coalesce(territory_name, '{UNKNOWN_TERRITORY}') in ({placeholders(filters.territories)})"
-        params += filters.territories
-    rows = reader.query(sql + " order by revenue desc, state_province_name", params)
     columns = ["state_province", "country_region", "territory", "customers", "orders", "revenue", "total_due"]
     return as_frame(rows, columns, money=("revenue", "total_due"))
 
@@ -271,15 +279,13 @@ def product_returns(reader: Reader, filters: Filters, limit: int = 15) -> Return
     Returns are not in fact_sales, so dates and territories cannot filter them.
     """
     ((known,),) = reader.query("select count(units_returned) from analytics.product_demand")
-    sql = (
+    category, params = filters.category_condition("category_name")
+    rows = reader.query(
         f"select product_id, product_name, coalesce(category_name, '{UNCATEGORIZED}'), units_sold, units_returned,"
-        " return_rate from analytics.product_demand where units_returned is not null"
+        f" return_rate from analytics.product_demand where units_returned is not null and {category}"
+        f" order by return_rate desc, units_returned desc, product_id limit {int(limit)}",
+        params,
     )
-    params: list[Any] = []
-    if filters.categories:
-        sql += f" and coalesce(category_name, '{UNCATEGORIZED}') in ({placeholders(filters.categories)})"
-        params += filters.categories
-    rows = reader.query(sql + f" order by return_rate desc, units_returned desc, product_id limit {int(limit)}", params)
     columns = ["product_id", "product_name", "category", "units_sold", "units_returned", "return_rate"]
     return Returns(tracked=known > 0, products=as_frame(rows, columns))
 

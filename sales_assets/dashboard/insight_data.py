@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 
 from sales_assets.dashboard.connection import Reader
-from sales_assets.dashboard.data import UNCATEGORIZED, UNKNOWN_TERRITORY, Filters, as_frame, placeholders
+from sales_assets.dashboard.data import UNCATEGORIZED, Filters, as_frame
 
 HISTORY_WEEKS = 104  # weeks of actuals shown before the forecast
 
@@ -91,20 +90,16 @@ class ChurnSummary:
 
 def churn(reader: Reader, filters: Filters, limit: int = 20) -> ChurnSummary:
     """Customers by churn risk and the most valuable at-risk ones; only the territory filter applies."""
-    condition, params = "", []
-    if filters.territories:
-        condition = f" where coalesce(territory_name, '{UNKNOWN_TERRITORY}') in ({placeholders(filters.territories)})"
-        params = list(filters.territories)
+    territory, params = filters.territory_condition("territory_name")
     by_risk = reader.query(
-        f"select churn_risk, count(*), sum(lifetime_value) from analytics.customer_analysis{condition} "
+        f"select churn_risk, count(*), sum(lifetime_value) from analytics.customer_analysis where {territory} "
         "group by 1 order by case churn_risk when 'active' then 0 when 'at_risk' then 1 else 2 end",
         params,
     )
     at_risk = reader.query(
         "select customer_id, customer_name, customer_type, territory_name, last_order_date, days_since_last_order, "
-        "expected_days_between_orders, lifetime_value from analytics.customer_analysis "
-        + (condition + " and" if condition else " where")
-        + f" churn_risk = 'at_risk' order by lifetime_value desc, customer_id limit {int(limit)}",
+        f"expected_days_between_orders, lifetime_value from analytics.customer_analysis where {territory} "
+        f"and churn_risk = 'at_risk' order by lifetime_value desc, customer_id limit {int(limit)}",
         params,
     )
     return ChurnSummary(
@@ -128,15 +123,13 @@ def churn(reader: Reader, filters: Filters, limit: int = 20) -> ChurnSummary:
 
 def affinity_products(reader: Reader, filters: Filters) -> list[tuple[int, str]]:
     """Products with at least one affinity, best sellers first; the category filter applies."""
-    sql = (
+    category, params = filters.category_condition("p.category_name")
+    rows = reader.query(
         "select a.product_id, max(a.product_name), max(p.revenue) from analytics.product_affinity as a "
-        "left join analytics.product_demand as p on a.product_id = p.product_id"
+        f"left join analytics.product_demand as p on a.product_id = p.product_id where {category} "
+        "group by 1 order by 3 desc, 1",
+        params,
     )
-    params: list[Any] = []
-    if filters.categories:
-        sql += f" where coalesce(p.category_name, '{UNCATEGORIZED}') in ({placeholders(filters.categories)})"
-        params += filters.categories
-    rows = reader.query(sql + " group by 1 order by 3 desc, 1", params)
     return [(product_id, name) for product_id, name, _ in rows]
 
 
@@ -178,17 +171,13 @@ def backtest(reader: Reader) -> pd.DataFrame:
 
 def reorder_list(reader: Reader, filters: Filters) -> pd.DataFrame:
     """Products to reorder, least cover first; the category filter applies."""
-    sql = (
+    category, params = filters.category_condition("category_name")
+    rows = reader.query(
         "select product_id, product_name, category_name, subcategory_name, on_hand_qty, reorder_point, "
         "safety_stock_level, forecast_units_next_4_weeks, weeks_of_cover, suggested_order_qty "
-        "from analytics.inventory_cover where needs_reorder"
-    )
-    params: list[Any] = []
-    if filters.categories:
-        sql += f" and coalesce(category_name, '{UNCATEGORIZED}') in ({placeholders(filters.categories)})"
-        params += filters.categories
-    rows = reader.query(
-        sql + " order by case when weeks_of_cover is null then 1 else 0 end, weeks_of_cover, product_id", params
+        f"from analytics.inventory_cover where needs_reorder and {category} "
+        "order by case when weeks_of_cover is null then 1 else 0 end, weeks_of_cover, product_id",
+        params,
     )
     columns = [
         "product_id", "product", "category", "subcategory", "on_hand", "reorder_point", "safety_stock",

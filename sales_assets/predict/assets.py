@@ -26,18 +26,24 @@ from dagster import (
 from sales_assets.automation import DAILY_AFTER_STOCK, WEEKLY_AFTER_SALES
 from sales_assets.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
 from sales_assets.predict import forecast as fc
+from sales_assets.predict.inputs import (
+    DEMAND_FORECAST,
+    FORECAST_ACCURACY,
+    INVENTORY_COVER,
+    PRODUCT_SALES_DAILY,
+    PRODUCTS,
+    RAW_PRODUCTS,
+    RAW_STOCK,
+    STOCK,
+    as_date,
+    latest_order_date,
+)
 from sales_assets.predict.inventory import COVER_WEEKS, RECENT_WEEKS, cover_rows
 from sales_assets.translators import OWNER
-from sales_assets.warehouses import Warehouse
+from sales_assets.warehouses import Warehouse, relation_name
 
-DEMAND_FORECAST = AssetKey(["analytics", "demand_forecast"])
-FORECAST_ACCURACY = AssetKey(["analytics", "forecast_accuracy"])
-INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
-PRODUCT_SALES_DAILY = AssetKey(["intermediate", "int_product_sales_daily"])
-PRODUCTS = AssetKey(["staging", "stg_products"])
-STOCK = AssetKey(["staging", "stg_product_inventory"])
-RAW_PRODUCTS, RAW_STOCK = AssetKey(["raw", "product"]), AssetKey(["raw", "product_inventory"])
 TOTAL = "All products"
+FORECAST_KINDS = {"python", "statsmodels"}
 MONEY = Decimal("0.0001")
 
 FORECAST_COLUMNS = [
@@ -88,29 +94,41 @@ def _schema(columns: list[tuple[str, str, str]]) -> TableSchema:
     return TableSchema(columns=[TableColumn(name, kind, description) for name, kind, description in columns])
 
 
-def _ddl(columns: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
-    return [(name, kind) for name, kind, _ in columns]
+def _write(warehouse: Warehouse, key: AssetKey, columns: list[tuple[str, str, str]], rows: list[dict]) -> int:
+    """Replace the table with `rows` (dicts keyed by column name), columns in their declared order."""
+    names = [name for name, _, _ in columns]
+    return warehouse.replace_table(
+        key, [(name, kind) for name, kind, _ in columns], [[r[n] for n in names] for r in rows]
+    )
 
 
-def _spec(key: AssetKey, description: str, columns: list, deps: list[AssetKey], automation, freshness) -> AssetSpec:
+def _spec(
+    key: AssetKey,
+    description: str,
+    columns: list,
+    deps: list[AssetKey],
+    automation,
+    freshness,
+    kinds: set[str],
+) -> AssetSpec:
     return AssetSpec(
         key,
         description=description,
         deps=deps,
         group_name="analytics",
-        kinds={"python", "statsmodels" if key != INVENTORY_COVER else "python"},
+        kinds=kinds,
         owners=[OWNER],
         tags={"layer": "analytics", "domain": "sales"},
         automation_condition=automation,
         freshness_policy=freshness,
-        metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": ".".join(key.path)},
+        metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": relation_name(key)},
     )
 
 
 def weekly_history(warehouse: Warehouse) -> tuple[date, list[fc.WeeklySeries]]:
     """Complete weeks of units and revenue for the total, each category and each subcategory."""
     with warehouse.session() as query:
-        (as_of,) = query(f"select max(order_date) from {'.'.join(PRODUCT_SALES_DAILY.path)}", ())[0]
+        as_of = latest_order_date(query)
         rows = query(
             f"""
             select
@@ -119,22 +137,19 @@ def weekly_history(warehouse: Warehouse) -> tuple[date, list[fc.WeeklySeries]]:
                 date_trunc('week', daily.order_date),
                 sum(daily.units_sold),
                 sum(daily.revenue)
-            from {".".join(PRODUCT_SALES_DAILY.path)} as daily
-            inner join {".".join(PRODUCTS.path)} as products
+            from {relation_name(PRODUCT_SALES_DAILY)} as daily
+            inner join {relation_name(PRODUCTS)} as products
                 on daily.product_id = products.product_id
             group by 1, 2, 3
             """,
             (),
         )
-    if as_of is None:
-        raise ValueError(f"{'.'.join(PRODUCT_SALES_DAILY.path)} is empty: nothing to forecast from")
-    as_of = as_of if isinstance(as_of, date) else as_of.date()
     last_week = fc.last_complete_week(as_of)
     points: dict[tuple[str, str, str | None], dict[date, list[float]]] = defaultdict(
         lambda: defaultdict(lambda: [0.0, 0.0])
     )
     for category, subcategory, week, units, revenue in rows:
-        week = fc.monday(week if type(week) is date else week.date())
+        week = fc.monday(as_date(week))
         for key in (("total", TOTAL, None), ("category", category, category), ("subcategory", subcategory, category)):
             points[key][week][0] += float(units)
             points[key][week][1] += float(revenue)
@@ -162,6 +177,7 @@ def build_forecast_assets() -> list[AssetsDefinition]:
                 deps,
                 WEEKLY_AFTER_SALES,
                 WEEKLY_FRESHNESS,
+                FORECAST_KINDS,
             ),
             _spec(
                 FORECAST_ACCURACY,
@@ -172,6 +188,7 @@ def build_forecast_assets() -> list[AssetsDefinition]:
                 deps,
                 WEEKLY_AFTER_SALES,
                 WEEKLY_FRESHNESS,
+                FORECAST_KINDS,
             ),
         ],
     )
@@ -182,19 +199,34 @@ def build_forecast_assets() -> list[AssetsDefinition]:
         for s in series:
             result = fc.fit_forecast(s.units)
             price = fc.revenue_per_unit(s)
+            series_columns = {"level": s.level, "series": s.name, "category": s.category, "model": result.model}
             for week, mean, lower, upper in zip(weeks, result.mean, result.lower, result.upper, strict=True):
-                revenue = Decimal(repr(float(mean) * price)).quantize(MONEY, ROUND_HALF_UP)
                 forecast_rows.append(
-                    (s.level, s.name, s.category, week, float(mean), revenue, float(lower), float(upper), result.model)
-                    + (last_week,)
+                    {
+                        **series_columns,
+                        "week_start": week,
+                        "forecast_units": float(mean),
+                        "forecast_revenue": Decimal(repr(float(mean) * price)).quantize(MONEY, ROUND_HALF_UP),
+                        "lower_80": float(lower),
+                        "upper_80": float(upper),
+                        "fitted_through": last_week,
+                    }
                 )
             bt = fc.backtest(s.units)
-            beats = None if bt.model_wape is None or bt.naive_wape is None else bt.model_wape <= bt.naive_wape
             accuracy_rows.append(
-                (s.level, s.name, s.category, bt.origins, bt.weeks, bt.actual_units, bt.model_wape, bt.naive_wape)
-                + (beats, result.model)
+                {
+                    **series_columns,
+                    "origins": bt.origins,
+                    "weeks_evaluated": bt.weeks,
+                    "actual_units": bt.actual_units,
+                    "model_wape": bt.model_wape,
+                    "seasonal_naive_wape": bt.naive_wape,
+                    "model_beats_baseline": None
+                    if bt.model_wape is None or bt.naive_wape is None
+                    else bt.model_wape <= bt.naive_wape,
+                }
             )
-        written = warehouse.replace_table(DEMAND_FORECAST, _ddl(FORECAST_COLUMNS), forecast_rows)
+        written = _write(warehouse, DEMAND_FORECAST, FORECAST_COLUMNS, forecast_rows)
         context.log.info(f"{len(series)} series fitted through the week of {last_week}")
         yield MaterializeResult(
             asset_key=DEMAND_FORECAST,
@@ -203,7 +235,7 @@ def build_forecast_assets() -> list[AssetsDefinition]:
         yield MaterializeResult(
             asset_key=FORECAST_ACCURACY,
             metadata={
-                "dagster/row_count": warehouse.replace_table(FORECAST_ACCURACY, _ddl(ACCURACY_COLUMNS), accuracy_rows),
+                "dagster/row_count": _write(warehouse, FORECAST_ACCURACY, ACCURACY_COLUMNS, accuracy_rows),
                 "accuracy": MetadataValue.md(_accuracy_table(accuracy_rows)),
             },
         )
@@ -211,11 +243,11 @@ def build_forecast_assets() -> list[AssetsDefinition]:
     return [demand_forecast]
 
 
-def _accuracy_table(rows: list[tuple]) -> str:
+def _accuracy_table(rows: list[dict]) -> str:
     lines = ["| series | model WAPE | seasonal-naive WAPE |", "|---|---|---|"]
-    for level, name, _, _, _, _, model_wape, naive_wape, _, _ in rows:
-        if level != "subcategory":
-            lines.append(f"| {name} | {_pct(model_wape)} | {_pct(naive_wape)} |")
+    for row in rows:
+        if row["level"] != "subcategory":
+            lines.append(f"| {row['series']} | {_pct(row['model_wape'])} | {_pct(row['seasonal_naive_wape'])} |")
     return "\n".join(lines)
 
 
@@ -234,13 +266,14 @@ def build_inventory_asset() -> AssetsDefinition:
         [DEMAND_FORECAST, STOCK, PRODUCTS, PRODUCT_SALES_DAILY, RAW_STOCK, RAW_PRODUCTS],
         DAILY_AFTER_STOCK,
         DAILY_FRESHNESS,
+        {"python"},
     )
 
     @multi_asset(name="inventory_cover", specs=[spec])
     def inventory_cover(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        rows = cover_rows(warehouse, ".".join(DEMAND_FORECAST.path))
-        written = warehouse.replace_table(INVENTORY_COVER, _ddl(COVER_COLUMNS), rows)
-        to_reorder = sum(1 for row in rows if row[10])
+        rows = cover_rows(warehouse)
+        written = _write(warehouse, INVENTORY_COVER, COVER_COLUMNS, rows)
+        to_reorder = sum(1 for row in rows if row["needs_reorder"])
         context.log.info(f"{to_reorder} of {written} sellable products need reordering")
         return MaterializeResult(
             asset_key=INVENTORY_COVER, metadata={"dagster/row_count": written, "products_to_reorder": to_reorder}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 
-from sales_assets.predict.assets import DEMAND_FORECAST, FORECAST_ACCURACY, INVENTORY_COVER
 from sales_assets.predict.forecast import HORIZON
+from sales_assets.predict.inputs import DEMAND_FORECAST, FORECAST_ACCURACY, INVENTORY_COVER, latest_order_date
 from sales_assets.predict.inventory import sellable_products_sql
-from sales_assets.warehouses import Warehouse
+from sales_assets.warehouses import Warehouse, relation_name
 
 MAX_KEYS = 20
 
@@ -19,14 +19,14 @@ MAX_KEYS = 20
 def intervals_contain_forecast(warehouse: Warehouse) -> AssetCheckResult:
     bad = warehouse.query(
         f"""
-        select level, series, week_start from {".".join(DEMAND_FORECAST.path)}
+        select level, series, week_start from {relation_name(DEMAND_FORECAST)}
         where forecast_units is null or lower_80 is null or upper_80 is null
             or forecast_units < 0 or lower_80 > forecast_units or forecast_units > upper_80
         order by 1, 2, 3
         """
     )
     short = warehouse.query(
-        f"select level, series, count(*) from {'.'.join(DEMAND_FORECAST.path)} group by 1, 2 having count(*) <> ?",
+        f"select level, series, count(*) from {relation_name(DEMAND_FORECAST)} group by 1, 2 having count(*) <> ?",
         [HORIZON],
     )
     return AssetCheckResult(
@@ -47,7 +47,7 @@ def intervals_contain_forecast(warehouse: Warehouse) -> AssetCheckResult:
 def model_beats_seasonal_naive(warehouse: Warehouse) -> AssetCheckResult:
     rows = warehouse.query(
         f"""
-        select level, series, model_wape, seasonal_naive_wape from {".".join(FORECAST_ACCURACY.path)}
+        select level, series, model_wape, seasonal_naive_wape from {relation_name(FORECAST_ACCURACY)}
         where level in ('total', 'category') and model_wape is not null and seasonal_naive_wape is not null
         order by 1 desc, 2
         """
@@ -70,9 +70,8 @@ def model_beats_seasonal_naive(warehouse: Warehouse) -> AssetCheckResult:
 )
 def covers_every_sellable_product(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.session() as query:
-        (as_of,) = query("select max(order_date) from intermediate.int_product_sales_daily", ())[0]
-        sellable = {row[0] for row in query(sellable_products_sql(), [as_of])}
-        covered = [row[0] for row in query(f"select product_id from {'.'.join(INVENTORY_COVER.path)}", ())]
+        sellable = {row[0] for row in query(sellable_products_sql(), [latest_order_date(query)])}
+        covered = [row[0] for row in query(f"select product_id from {relation_name(INVENTORY_COVER)}", ())]
     missing, extra = sorted(sellable - set(covered)), sorted(set(covered) - sellable)
     duplicated = len(covered) - len(set(covered))
     return AssetCheckResult(

@@ -8,16 +8,17 @@ so a product that stopped selling gets none and a new favourite gets its due.
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sales_assets.predict.forecast import last_complete_week
-from sales_assets.warehouses import Warehouse
+from sales_assets.predict.inputs import DEMAND_FORECAST, PRODUCT_SALES_DAILY, PRODUCTS, STOCK, latest_order_date
+from sales_assets.warehouses import Warehouse, relation_name
 
 COVER_WEEKS = 4
 RECENT_WEEKS = 13
 LEAD_TIME_WEEKS = 1  # as the generator's reorder points assume (safety stock + a week of demand)
 
-_SELLABLE = """
+_SELLABLE = f"""
     select
         products.product_id,
         products.product_name,
@@ -26,10 +27,10 @@ _SELLABLE = """
         coalesce(stock.on_hand_qty, 0),
         products.safety_stock_level,
         products.reorder_point
-    from staging.stg_products as products
+    from {relation_name(PRODUCTS)} as products
     left join (
         select product_id, sum(quantity) as on_hand_qty
-        from staging.stg_product_inventory
+        from {relation_name(STOCK)}
         group by 1
     ) as stock
         on products.product_id = stock.product_id
@@ -46,16 +47,17 @@ def sellable_products_sql() -> str:
     return _SELLABLE
 
 
-def cover_rows(warehouse: Warehouse, forecast_relation: str) -> list[tuple]:
+def cover_rows(warehouse: Warehouse) -> list[dict]:
+    """inventory_cover's rows, keyed by column name."""
+    forecast_relation = relation_name(DEMAND_FORECAST)
     with warehouse.session() as query:
-        (as_of,) = query("select max(order_date) from intermediate.int_product_sales_daily", ())[0]
-        as_of = as_of if type(as_of) is date else as_of.date()
+        as_of = latest_order_date(query)
         products = query(_SELLABLE, [as_of])
         week = last_complete_week(as_of)
         recent_start, recent_end = week - timedelta(weeks=RECENT_WEEKS - 1), week + timedelta(days=7)
         recent = dict(
             query(
-                "select product_id, sum(units_sold) from intermediate.int_product_sales_daily "
+                f"select product_id, sum(units_sold) from {relation_name(PRODUCT_SALES_DAILY)} "
                 "where order_date >= ? and order_date < ? group by 1",
                 [recent_start, recent_end],
             )
@@ -86,6 +88,19 @@ def cover_rows(warehouse: Warehouse, forecast_relation: str) -> list[tuple]:
         needs = selling and (on_hand <= reorder or on_hand - weekly * LEAD_TIME_WEEKS < safety)
         order = max(0, math.ceil(reorder + demand - on_hand)) if needs else 0
         rows.append(
-            (product_id, name, category, subcategory, int(on_hand), safety, reorder, units, demand, cover, needs, order)
+            {
+                "product_id": product_id,
+                "product_name": name,
+                "category_name": category,
+                "subcategory_name": subcategory,
+                "on_hand_qty": int(on_hand),
+                "safety_stock_level": safety,
+                "reorder_point": reorder,
+                "recent_units": units,
+                "forecast_units_next_4_weeks": demand,
+                "weeks_of_cover": cover,
+                "needs_reorder": needs,
+                "suggested_order_qty": order,
+            }
         )
     return rows

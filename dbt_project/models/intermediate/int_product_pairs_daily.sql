@@ -29,14 +29,4 @@ order_products as (
 
 )
 
-select
-    order_products.order_date,
-    order_products.product_id,
-    paired.product_id as paired_product_id,
-    count(*) as orders_with_both
-
-from order_products
-inner join order_products as paired
-    on order_products.sales_order_id = paired.sales_order_id
-    and order_products.product_id < paired.product_id
-group by 1, 2, 3
+{{ order_product_pairs('order_products', by=['order_date']) }}

@@ -4,8 +4,6 @@
     products still selling. Rebuilt whole, weekly: every customer's list moves with the
     affinities of all orders, so a per-day update of the customers who ordered would leave the
     others' lists computed against older affinities. -#}
-{%- set recent_days = var('recommendation_recent_days') -%}
-
 with
 
 customers as (
@@ -32,18 +30,16 @@ daily_sales as (
 
 ),
 
+as_of as (
+
+    select max(order_date) as as_of_date from daily_sales
+
+),
+
 selling as (
 
-    {#- Products sold in the last recent_days days before the latest order: a product nobody buys
-        any more is not offered. -#}
-    select
-        daily_sales.product_id,
-        sum(daily_sales.order_count) as recent_orders
-
-    from daily_sales
-    cross join (select max(order_date) as as_of_date from daily_sales) as as_of
-    where daily_sales.order_date > {{ dbt.dateadd('day', -recent_days, 'as_of.as_of_date') }}
-    group by 1
+    {#- Products sold recently: a product nobody buys any more is not offered. -#}
+    {{ recent_product_orders('daily_sales', 'daily_sales.order_count', 'as_of') }}
 
 ),
 

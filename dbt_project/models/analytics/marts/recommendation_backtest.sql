@@ -6,7 +6,6 @@
     makes them (macros/recommend.sql), and a customer is a hit when one of their five is a product
     the held-out order brought them for the first time. The baseline recommends the five most
     popular products they had not bought. -#}
-{%- set recent_days = var('recommendation_recent_days') -%}
 
 with
 
@@ -74,16 +73,7 @@ bought as (
 
 held_out_pairs as (
 
-    select
-        held_out_lines.product_id,
-        paired.product_id as paired_product_id,
-        count(*) as orders_with_both
-
-    from held_out_lines
-    inner join held_out_lines as paired
-        on held_out_lines.sales_order_id = paired.sales_order_id
-        and held_out_lines.product_id < paired.product_id
-    group by 1, 2
+    {{ order_product_pairs('held_out_lines') }}
 
 ),
 
@@ -151,18 +141,10 @@ selling as (
 
     select recent.product_id, recent.recent_orders - coalesce(held.recent_orders, 0) as recent_orders
     from (
-        select daily_sales.product_id, sum(daily_sales.order_count) as recent_orders
-        from daily_sales
-        cross join as_of
-        where daily_sales.order_date > {{ dbt.dateadd('day', -recent_days, 'as_of.as_of_date') }}
-        group by 1
+        {{ recent_product_orders('daily_sales', 'daily_sales.order_count', 'as_of') }}
     ) as recent
     left join (
-        select held_out_lines.product_id, count(*) as recent_orders
-        from held_out_lines
-        cross join as_of
-        where held_out_lines.order_date > {{ dbt.dateadd('day', -recent_days, 'as_of.as_of_date') }}
-        group by 1
+        {{ recent_product_orders('held_out_lines', '1', 'as_of') }}
     ) as held
         on recent.product_id = held.product_id
     where recent.recent_orders - coalesce(held.recent_orders, 0) > 0
