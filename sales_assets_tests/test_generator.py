@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import itertools
+import math
 import random
 import subprocess
 import sys
@@ -18,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from sales_assets.source import demand, generator, stock, writer
+from sales_assets.source import baskets, demand, generator, stock, writer
 from sales_assets.source import tables as t
-from sales_assets.source.generator import GeneratorConfig, _Individuals, _Weighted, build_rows, generate
+from sales_assets.source.generator import GeneratorConfig, _Weighted, build_rows, generate
 from sales_assets_tests.conftest import END, SMALL, START
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -57,13 +58,17 @@ def test_weighted_picks_draw_as_random_choices() -> None:
         assert picks.pick(ours) == theirs.choices(population, cum_weights=cum)[0]
 
 
-def test_individuals_pick_as_a_list_of_tuples() -> None:
-    individuals = _Individuals({1: 800, 7: 1960})
-    plain = [individuals.append(11000 + i, 1 if i % 3 else 7, 5 + i) for i in range(1000)]
-    assert [individuals[i] for i in range(len(individuals))] == plain
-    assert plain[:2] == [(11000, 7, 5, 1960), (11001, 1, 6, 800)]
-    ours, theirs = random.Random(5), random.Random(5)
-    assert [ours.choice(individuals) for _ in range(100)] == [theirs.choice(plain) for _ in range(100)]
+def test_individuals_keep_their_rows_and_mostly_recent_ones_return() -> None:
+    individuals = baskets.Individuals({1: 800, 7: 1960})
+    first_day = date(2013, 1, 1).toordinal()
+    for i in range(2000):  # one customer a day
+        assert individuals.append(11000 + i, 1 if i % 3 else 7, 5 + i, first_day + i) == i
+    assert [individuals[i] for i in (0, 1)] == [(11000, 7, 5, 1960), (11001, 1, 6, 800)]
+    rng, today = random.Random(5), first_day + 1999
+    gaps = sorted(today - individuals.created[individuals.returning(rng, today)] for _ in range(4000))
+    # Exponential gaps (those beyond the history wrap around into it, a few percent here).
+    assert gaps[len(gaps) // 2] == pytest.approx(baskets.RETURN_GAP_DAYS * math.log(2), rel=0.1)
+    assert sum(gap > 3 * baskets.RETURN_GAP_DAYS for gap in gaps) / len(gaps) < 0.08
 
 
 def _digest(directory: Path) -> dict[str, str]:
@@ -367,3 +372,43 @@ def test_inventory_snapshot_is_sized_by_recent_demand(years_of_rows: dict) -> No
     season = sum(demand.season(YEARS.end - timedelta(days=i)) for i in range(1, 57)) / 56
     expected_weekly = sum(products[pid]["ReorderPoint"] for pid in busy) / 3
     assert sum(weekly[pid] for pid in busy) / season == pytest.approx(expected_weekly, rel=0.2)
+
+
+def test_baskets_hold_companions_and_returning_customers_start_from_them(years_of_rows: dict) -> None:
+    """What the recommendations learn: companions are bought together far more often than other
+    pairs, and a returning customer's order mostly starts from a companion of their last one."""
+    header, detail = t.SALES_ORDER_HEADER, t.SALES_ORDER_DETAIL
+    customer_of = {row[0]: row[_column(header, "CustomerID")] for row in years_of_rows[header]}
+    online = {row[0] for row in years_of_rows[header] if row[_column(header, "OnlineOrderFlag")]}
+    orders: dict[int, list[int]] = defaultdict(list)  # lines in order: the first is the first pick
+    for row in years_of_rows[detail]:
+        orders[row[0]].append(row[_column(detail, "ProductID")])
+    subcategory = {row[0]: row[_column(t.PRODUCT, "ProductSubcategoryID")] for row in years_of_rows[t.PRODUCT]}
+    names = [name for name, *_ in generator.ref.SUBCATEGORIES]
+
+    # Pairs within an online order whose subcategories go together (GOES_WITH), against the same
+    # lines shuffled across the orders, which is what independent picks would give.
+    def goes_with_share(baskets_: list[list[int]]) -> float:
+        pairs = [(a, b) for products in baskets_ for a, b in itertools.permutations(set(products), 2)]
+        kinds = ((names[subcategory[a] - 1], names[subcategory[b] - 1]) for a, b in pairs)
+        return sum(b in baskets.GOES_WITH[a] for a, b in kinds) / len(pairs)
+
+    online_orders = [products for order_id, products in orders.items() if order_id in online]
+    lines = [product for products in online_orders for product in products]
+    random.Random(1).shuffle(lines)
+    sizes = itertools.accumulate(len(products) for products in online_orders)
+    shuffled = [lines[end - len(products) : end] for products, end in zip(online_orders, sizes, strict=True)]
+    assert goes_with_share(online_orders) > 1.5 * goes_with_share(shuffled)  # 0.39 vs 0.23 here
+    # Returning individuals: the first line of an order and of their previous one.
+    last_first: dict[int, int] = {}
+    returning = companion_starts = 0
+    for order_id in sorted(orders):  # order ids follow order dates
+        if order_id not in online:
+            continue
+        customer, first = customer_of[order_id], orders[order_id][0]
+        if customer in last_first:
+            returning += 1
+            previous = names[subcategory[last_first[customer]] - 1]
+            companion_starts += names[subcategory[first] - 1] in baskets.GOES_WITH[previous]
+        last_first[customer] = first
+    assert returning > 300 and companion_starts / returning > baskets.NEXT_ORDER - 0.1

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import random
-from array import array
 from bisect import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,8 +33,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
+from sales_assets.source import baskets, stock
 from sales_assets.source import reference_data as ref
-from sales_assets.source import stock
 from sales_assets.source import tables as t
 from sales_assets.source.demand import daily_rate, level, online_factor, reseller_factor
 from sales_assets.source.writer import SourceWriter
@@ -145,40 +144,13 @@ def _guid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-class _Individuals:
-    """Individual customers who may order again: (customer, territory, address, tax basis points).
-
-    Kept for the whole run (~1.9M at --scale 10), so stored as array columns: 17 bytes each
-    instead of ~140 for a tuple of ints. `rng.choice` needs only `len` and indexing, so it picks
-    exactly as it did from a list of tuples.
-    """
-
-    def __init__(self, tax_by_territory: dict[int, int]) -> None:
-        self.tax_by_territory = tax_by_territory
-        self.customers = array("l")
-        self.addresses = array("l")
-        self.territories = array("b")
-
-    def append(self, customer: int, territory: int, address: int) -> tuple[int, int, int, int]:
-        self.customers.append(customer)
-        self.addresses.append(address)
-        self.territories.append(territory)
-        return customer, territory, address, self.tax_by_territory[territory]
-
-    def __len__(self) -> int:
-        return len(self.customers)
-
-    def __getitem__(self, i: int) -> tuple[int, int, int, int]:
-        territory = self.territories[i]
-        return self.customers[i], territory, self.addresses[i], self.tax_by_territory[territory]
-
-
 class _Generator:
     def __init__(self, config: GeneratorConfig, sink: Sink) -> None:
         self.cfg = config
         self.rng = random.Random(config.seed)
         self.guid = partial(_guid, self.rng)
         self.stock_rng = random.Random(f"{config.seed} stock")  # costs and stock: apart from the orders
+        self.basket_rng = random.Random(f"{config.seed} baskets")  # companions: apart from the orders
         self.last_day = max(config.start, config.end - timedelta(days=1))
         self.sink = sink
         self.rows: dict[t.SourceTable, list[tuple]] = {table: [] for table in source_tables(config)}
@@ -213,7 +185,7 @@ class _Generator:
                 (tid, name, country, group, 0.0, 0.0, 0.0, 0.0, self.guid(), self.stamp)
             )
         self.tax_by_territory = {tid: tax for tid, *_, tax in ref.TERRITORIES}
-        self.individuals = _Individuals(self.tax_by_territory)
+        self.individuals = baskets.Individuals(self.tax_by_territory)
         self.states: list[tuple[int, int, tuple[str, ...]]] = []
         for i, (code, country, name, tid, _, cities) in enumerate(ref.STATE_PROVINCES, start=1):
             self.rows[t.STATE_PROVINCE].append((i, code, country, False, name, tid, self.guid(), self.stamp))
@@ -263,7 +235,14 @@ class _Generator:
                 reseller_w.append(w_re * share)
                 self.return_rate[pid] = 0.025 * ret * rng.uniform(0.5, 1.5)
                 pid += 1
-        self.plan_stock(finished, online_w, reseller_w)
+        names = [name for name, *_ in ref.SUBCATEGORIES]
+        self.online_mates = baskets.companions(self.basket_rng, self.catalog, online_w, names)
+        self.reseller_mates = baskets.companions(self.basket_rng, self.catalog, reseller_w, names)
+        self.plan_stock(
+            finished,
+            baskets.pick_shares(online_w, self.catalog, self.online_mates),
+            baskets.pick_shares(reseller_w, self.catalog, self.reseller_mates),
+        )
         self.parts = range(pid, pid + ref.PART_PRODUCTS)
         for i in range(ref.PART_PRODUCTS):
             self.rows[t.PRODUCT].append((pid, f"Part {i + 1:03d}", f"PT-{pid:04d}", True, False, None, 500, 375,
@@ -273,22 +252,22 @@ class _Generator:
         self.online_picks = _Weighted(self.catalog, online_w)
         self.reseller_picks = _Weighted(self.catalog, reseller_w)
 
-    def plan_stock(self, finished: list[list], online_w: list[float], reseller_w: list[float]) -> None:
+    def plan_stock(self, finished: list[list], online_q: list[float], reseller_q: list[float]) -> None:
         """Complete the finished goods' rows: stock levels for their expected demand at the end of
-        the history, and, for those that sell, a cost history whose current cost is StandardCost."""
+        the history, and, for those that sell, a cost history whose current cost is StandardCost.
+        `online_q` and `reseller_q` are each product's share of a channel's picks."""
         cfg, rng, history = self.cfg, self.stock_rng, self.rows[t.PRODUCT_COST_HISTORY]
         orders = level(self.last_day) * cfg.scale  # the channels' weekly and monthly rhythms average out
         online, reseller = orders * (1 - _RESELLER_SHARE), orders * _RESELLER_SHARE
-        online_total, reseller_total = sum(online_w), sum(reseller_w)
         # (ProductID, ReorderPoint, is a bike) of the products that sell: inventory() stocks them.
         self.stocked: list[tuple[int, int, bool]] = []
-        for row, (pid, price, sub_idx), w_on, w_re in zip(finished, self.catalog, online_w, reseller_w, strict=True):
+        for row, (pid, price, sub_idx), q_on, q_re in zip(finished, self.catalog, online_q, reseller_q, strict=True):
             daily_units = (
-                online * _lines_per_order(_ONLINE_PICKS, w_on / online_total) * _ONLINE_QTY
-                + reseller * _lines_per_order(_RESELLER_PICKS, w_re / reseller_total) * _RESELLER_QTY
+                online * _lines_per_order(_ONLINE_PICKS, q_on) * _ONLINE_QTY
+                + reseller * _lines_per_order(_RESELLER_PICKS, q_re) * _RESELLER_QTY
             )
             row[6], row[7] = stock.stock_levels(7 * daily_units)  # SafetyStockLevel, ReorderPoint
-            if w_on or w_re:
+            if q_on or q_re:
                 periods = stock.cost_periods(rng, price * 55 // 100, price, cfg.start, cfg.end)
                 for p in periods:
                     history.append((pid, _ts(p.start), p.end and _ts(p.end), _money(p.cost), _ts(p.modified)))
@@ -350,15 +329,17 @@ class _Generator:
         self.next_customer += 1
         return self.next_customer - 1
 
-    def individual(self, when: str) -> tuple[int, int, int, int]:
+    def individual(self, dates: _OrderDates) -> int:
+        """The index in `individuals` of the person placing an online order: a returning one, or
+        a new one."""
         if self.individuals and self.rng.random() >= _NEW_CUSTOMER_PROBABILITY:
-            return self.rng.choice(self.individuals)
+            return self.individuals.returning(self.rng, dates.day.toordinal())
         # ModifiedDate is when the rows were written, as the application stamps it: the reference
         # tables' incremental loads select by it.
-        address, territory = self.address(when)
+        address, territory = self.address(dates.order_ts)
         customer_id = self.new_customer_id()
-        self.customer(customer_id, self.person("IN", when), None, territory, when)
-        return self.individuals.append(customer_id, territory, address)
+        self.customer(customer_id, self.person("IN", dates.order_ts), None, territory, dates.order_ts)
+        return self.individuals.append(customer_id, territory, address, dates.day.toordinal())
 
     # -- orders -----------------------------------------------------------------------------
     def orders(self) -> None:
@@ -390,13 +371,17 @@ class _Generator:
     def order(self, dates: _OrderDates, is_online: bool) -> None:
         rng, order_id, order_ts, ship_ts = self.rng, self.order_id, dates.order_ts, dates.ship_ts
         if is_online:
-            customer, territory, address, tax_bp = self.individual(order_ts)
-            n_lines = _ONLINE_LINE_COUNTS.pick(rng)
-            picks = self.online_picks.picks(rng, n_lines)
+            index = self.individual(dates)
+            customer, territory, address, tax_bp = self.individuals[index]
+            # A returning customer often starts from a companion of what they bought last time.
+            last = self.online_mates.get(self.individuals.last_products[index])
+            first = rng.choice(last) if last and rng.random() < baskets.NEXT_ORDER else None
+            picks = self.basket(self.online_picks, self.online_mates, _ONLINE_LINE_COUNTS.pick(rng), first)
+            self.individuals.last_products[index] = picks[0][0]
         else:
             customer, territory, address, tax_bp = rng.choice(self.store_contacts)
             n_lines = min(_RESELLER_MAX_LINES, 1 + int(rng.expovariate(1 / _RESELLER_EXTRA_LINES)))
-            picks = self.reseller_picks.picks(rng, n_lines)
+            picks = self.basket(self.reseller_picks, self.reseller_mates, n_lines)
         tracking = None if is_online else f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}C-{rng.randint(10, 99)}"
         subtotal = (self.lines(dates, is_online, picks, tracking) + 50) // 100  # round half up to money
         tax = (subtotal * tax_bp + 5_000) // 10_000
@@ -409,6 +394,23 @@ class _Generator:
             _money(subtotal), _money(tax), _money(freight), _money(subtotal + tax + freight), None,
             self.guid(), ship_ts or order_ts))  # fmt: skip
         self.order_id += 1
+
+    def basket(
+        self,
+        popular: _Weighted[tuple[int, int, int]],
+        mates: dict[int, list[tuple[int, int, int]]],
+        n_picks: int,
+        first: tuple[int, int, int] | None = None,
+    ) -> list[tuple[int, int, int]]:
+        """An order's picks (repeats allowed; `lines` lists a product once): the first by
+        popularity unless given, each further one a companion of an earlier pick or by popularity."""
+        rng = self.rng
+        draw = rng.random
+        picks = [first or popular.pick(rng)]
+        for _ in range(n_picks - 1):
+            companions = mates.get(picks[int(draw() * len(picks))][0]) if draw() < baskets.IN_ORDER else None
+            picks.append(companions[int(draw() * len(companions))] if companions else popular.pick(rng))
+        return picks
 
     def lines(
         self, dates: _OrderDates, is_online: bool, picks: list[tuple[int, int, int]], tracking: str | None
