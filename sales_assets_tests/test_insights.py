@@ -423,7 +423,7 @@ def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, 
         assert [r[2] for r in forecast] == weeks, key
         assert all(0 <= r[4] <= r[3] <= r[5] and r[6] == last_week for r in forecast), key
     # Half a year of history: a trend model (no season yet) for the series that sell every week.
-    assert by_series[("total", "All products")][0][7] == "ETS(A,Ad,N)"
+    assert by_series[("total", "All products")][0][7] == "UnobservedComponents: trend + month end"
 
     # Revenue follows the units at the series' revenue per unit over its last 26 complete weeks.
     since = last_week - timedelta(weeks=25)

@@ -170,9 +170,10 @@ def build_forecast_assets() -> list[AssetsDefinition]:
             _spec(
                 DEMAND_FORECAST,
                 f"Weekly units and revenue for the next {fc.HORIZON} weeks per product category and subcategory "
-                "(and all products), with 80% prediction intervals: exponential smoothing (statsmodels ETS, "
-                "damped additive trend, additive 52-week season once two years are known) fitted on complete "
-                "weeks only. Refreshed weekly.",
+                "(and all products), with 80% prediction intervals: a structural time-series model (statsmodels "
+                "UnobservedComponents: local linear trend, a yearly season once two years are known, and the "
+                "days of each week in a month's last days, when resellers order) fitted on the last four years "
+                "of complete weeks only. Refreshed weekly.",
                 FORECAST_COLUMNS,
                 deps,
                 WEEKLY_AFTER_SALES,
@@ -197,7 +198,7 @@ def build_forecast_assets() -> list[AssetsDefinition]:
         weeks = fc.forecast_weeks(last_week)
         forecast_rows, accuracy_rows = [], []
         for s in series:
-            result = fc.fit_forecast(s.units)
+            result = fc.fit_forecast(s.units, s.weeks[0])
             price = fc.revenue_per_unit(s)
             series_columns = {"level": s.level, "series": s.name, "category": s.category, "model": result.model}
             for week, mean, lower, upper in zip(weeks, result.mean, result.lower, result.upper, strict=True):
@@ -212,7 +213,7 @@ def build_forecast_assets() -> list[AssetsDefinition]:
                         "fitted_through": last_week,
                     }
                 )
-            bt = fc.backtest(s.units)
+            bt = fc.backtest(s.units, s.weeks[0])
             accuracy_rows.append(
                 {
                     **series_columns,
