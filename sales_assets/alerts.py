@@ -17,7 +17,7 @@ cursor passes that alert, so the next tick retries it; the URL itself, a secret,
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,8 +128,21 @@ def check_alert(entry: EventLogEntry, cursor: AlertCursor) -> Alert | None:
     return Alert(text, fingerprint, tuple(partitions))
 
 
-def run_alert(entry: EventLogEntry) -> Alert:
-    return Alert(f"[RUN FAILED] {entry.job_name} run {entry.run_id[:8]}: {entry.dagster_event.message}")
+def run_alert(entry: EventLogEntry, step_errors: Sequence[str] = ()) -> Alert:
+    """The run's failure, with the first line of each failed step's error: what went wrong, not
+    only which step (e.g. which source was unreachable for which days)."""
+    errors = "".join(f" | {error}" for error in step_errors)
+    return Alert(f"[RUN FAILED] {entry.job_name} run {entry.run_id[:8]}: {entry.dagster_event.message}{errors}")
+
+
+def step_errors(instance: DagsterInstance, run_id: str) -> list[str]:
+    errors = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        failure = entry.dagster_event.step_failure_data
+        error = failure.user_failure_data.description if failure.user_failure_data else None
+        error = error or (failure.error.message if failure.error else "")
+        errors.append(f"{entry.step_key}: {error.strip().splitlines()[0] if error.strip() else 'failed'}")
+    return errors
 
 
 def finished_runs(instance: DagsterInstance, cursor: AlertCursor) -> list[tuple[EventLogRecord, str]]:
@@ -150,7 +163,7 @@ def run_alerts(instance: DagsterInstance, record: EventLogRecord, cursor: AlertC
         if alert is not None:
             yield alert
     if record.event_log_entry.dagster_event.event_type == DagsterEventType.RUN_FAILURE:
-        yield run_alert(record.event_log_entry)
+        yield run_alert(record.event_log_entry, step_errors(instance, record.run_id))
 
 
 def build_alert_sensor() -> SensorDefinition:

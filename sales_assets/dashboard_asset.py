@@ -1,27 +1,53 @@
-"""The dashboard as an asset: not materialized by Dagster, but in the graph so lineage shows who reads what."""
+"""The dashboard as an asset: materializing it publishes the warehouse the dashboard reads.
+
+Readers never open the file the pipeline writes (see sales_assets/publish.py): this asset, last in
+every run that writes, copies the warehouse to its published path, and eagerly after any run that
+updated what the dashboard reads (the weekly and daily refreshes, a manual materialization).
+"""
 
 from pathlib import Path
 
-from dagster import AssetKey, AssetSpec, CodeReferencesMetadataValue, LocalFileCodeReference, MetadataValue
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AutomationCondition,
+    CodeReferencesMetadataValue,
+    LocalFileCodeReference,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
-from sales_assets.dashboard.connection import RELATIONS
+from sales_assets.dashboard.connection import INSIGHT_RELATIONS, RELATIONS
 from sales_assets.translators import OWNER
+from sales_assets.warehouses import Warehouse
 
 DASHBOARD = AssetKey(["dashboard", "sales_dashboard"])
 APP = Path(__file__).resolve().parent / "dashboard" / "app.py"
+# Eager, but not waiting for every daily partition upstream to exist (today's, before its run).
+PUBLISH_AFTER_WRITES = (
+    AutomationCondition.eager()
+    .without(~AutomationCondition.any_deps_missing())
+    .with_label("publish_after_upstream_updates")
+)
 
 
-def dashboard_spec(port: int = 8501) -> AssetSpec:
-    return AssetSpec(
+def build_dashboard_asset(port: int = 8501) -> AssetsDefinition:
+    @asset(
         key=DASHBOARD,
-        deps=[AssetKey(["analytics", name]) for name in RELATIONS],  # exactly what the app queries
+        deps=[AssetKey(["analytics", name]) for name in (*RELATIONS, *INSIGHT_RELATIONS)],  # what the app queries
         description="The Streamlit sales dashboard (`make dashboard`): KPIs, revenue trend, customers, territories, "
-        "products and returns, discount impact, filtered by date range, territory and product category. It reads "
-        "the analytics schema through a read-only connection.",
+        "products and returns, discount impact, forecasts, retention, recommendations and inventory, filtered by "
+        "date range, territory and product category. Materializing it publishes the warehouse to the dashboard: "
+        "the DuckDB file is copied, whole and atomically, to the published copy the dashboard (and any BI tool) "
+        "reads, so readers never hold a lock the pipeline needs and always see the last complete run. On "
+        "Snowflake there is nothing to copy.",
         group_name="dashboard",
         kinds={"streamlit"},
         owners=[OWNER],
         tags={"layer": "dashboard", "domain": "sales"},
+        automation_condition=PUBLISH_AFTER_WRITES,
         metadata={
             "url": MetadataValue.url(f"http://127.0.0.1:{port}"),
             "dagster/code_references": CodeReferencesMetadataValue(
@@ -29,3 +55,9 @@ def dashboard_spec(port: int = 8501) -> AssetSpec:
             ),
         },
     )
+    def sales_dashboard(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        metadata = warehouse.publish()
+        context.log.info(f"published: {metadata}")
+        return MaterializeResult(metadata=metadata)
+
+    return sales_dashboard

@@ -17,7 +17,7 @@ from dagster import (
 from sales_assets.alerts import build_alert_sensor
 from sales_assets.automation import build_automation_sensor
 from sales_assets.checks import build_checks
-from sales_assets.dashboard_asset import dashboard_spec
+from sales_assets.dashboard_asset import build_dashboard_asset
 from sales_assets.dbt_assets import build_dbt_assets
 from sales_assets.dlt_assets import build_dlt_assets
 from sales_assets.jobs import build_daily_job, build_sales_job
@@ -45,7 +45,7 @@ def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> li
                 *build_dlt_assets(settings, partitions_def),
                 *build_dbt_assets(partitions_def, settings.target),
                 *build_predict_assets(),
-                dashboard_spec(),
+                build_dashboard_asset(),
             ]
         )
 

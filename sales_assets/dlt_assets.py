@@ -7,17 +7,24 @@ ModifiedDate); both merge on the primary key, so a rerun changes nothing.
 
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import dlt
+import sqlalchemy as sa
 from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    Backoff,
     Config,
+    Failure,
+    Jitter,
     MaterializeResult,
     PartitionsDefinition,
+    RetryPolicy,
+    RetryRequested,
 )
 from dagster_dlt import DagsterDltResource, dlt_assets
 
@@ -26,7 +33,7 @@ from sales_assets.partitions import naive_window
 from sales_assets.resources import SalesSource
 from sales_assets.settings import Settings
 from sales_assets.source import tables as t
-from sales_assets.source.engine import has_table, source_engine
+from sales_assets.source.engine import SourceUnavailableError, has_table, source_engine
 from sales_assets.source.queries import Window
 from sales_assets.translators import SalesDltTranslator
 from sales_assets.warehouses import Warehouse, build_warehouse
@@ -34,6 +41,55 @@ from sales_assets.warehouses import Warehouse, build_warehouse
 ORDERS_PIPELINE = "sales_orders"
 REFERENCE_PIPELINE = "sales_reference"
 DROPPED_METADATA = ("dagster/column_schema", "jobs")
+# A source that is down or slow: four more attempts, 2, 4, 8 and 16 s apart, each +-100% at
+# random so that runs which failed together do not all come back at once (~30 s in all).
+SOURCE_RETRY = RetryPolicy(max_retries=4, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
+# What a database error says when the source, not the data, is the problem: SQLite's file gone
+# or locked, SQL Server's server unreachable or timing out (pymssql's messages, FreeTDS's).
+_UNREACHABLE = ("unable to open", "locked", "timed out", "timeout", "unavailable", "refused", "connection", "i/o")
+
+
+def _unreachable(err: BaseException | None) -> BaseException | None:
+    """The error behind `err` that says the source cannot be reached, if that is why it failed
+    (dlt wraps an extraction's error in its own, so the chain is walked)."""
+    while err is not None:
+        if isinstance(err, SourceUnavailableError | TimeoutError | ConnectionError):
+            return err
+        if isinstance(err, sa.exc.OperationalError | sa.exc.InterfaceError) and any(
+            marker in str(err.orig).lower() for marker in _UNREACHABLE
+        ):
+            return err
+        err = err.__cause__ or err.__context__
+    return None
+
+
+@contextmanager
+def retried_while_unreachable(context: AssetExecutionContext, source: SalesSource, what: str) -> Iterator[None]:
+    """Retry the step, with backoff and jitter, while the source cannot be reached; then fail
+    naming the source and what was being loaded. Other errors (bad data, a bug) fail at once: a
+    retry cannot fix them, which is why this is not a RetryPolicy on the whole asset (Dagster
+    would retry every failure). RetryRequested is Dagster's own retry, shown as such in the UI."""
+    try:
+        yield
+    except Exception as err:
+        cause = _unreachable(err)
+        if cause is None:
+            raise
+        attempt = context.retry_number + 1
+        summary = f"{type(cause).__name__}: {str(cause).splitlines()[0]}"
+        if attempt <= SOURCE_RETRY.max_retries:
+            wait = SOURCE_RETRY.calculate_delay(attempt)
+            context.log.warning(
+                f"The source ({source.description()}) is unreachable loading {what} ({summary}); "
+                f"retry {attempt} of {SOURCE_RETRY.max_retries} in {wait:.1f}s"
+            )
+            raise RetryRequested(max_retries=SOURCE_RETRY.max_retries, seconds_to_wait=wait) from err
+        raise Failure(
+            f"The source ({source.description()}) was unreachable loading {what} "
+            f"after {attempt} attempts: {summary}. Nothing was loaded "
+            "for it; the next run loads it once the source is back.",
+            allow_retries=False,
+        ) from err
 
 
 class ReferenceLoadConfig(Config):
@@ -127,8 +183,10 @@ def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -
     ) -> Iterator[MaterializeResult]:
         """Order headers and lines by OrderDate, returns by ReturnDate, for the run's window."""
         window = naive_window(context.partition_time_window)
-        context.log.info(f"Loading order tables for [{window[0]:%Y-%m-%d}, {window[1]:%Y-%m-%d})")
-        yield from _load(context, dlt, source, warehouse, translator, t.PARTITIONED_TABLES, ORDERS_PIPELINE, window)
+        what = f"the order tables for [{window[0]:%Y-%m-%d}, {window[1]:%Y-%m-%d})"
+        context.log.info(f"Loading {what}")
+        with retried_while_unreachable(context, source, what):
+            yield from _load(context, dlt, source, warehouse, translator, t.PARTITIONED_TABLES, ORDERS_PIPELINE, window)
 
     @dlt_assets(
         dlt_source=sales_source(spec_engine, t.REFERENCE_TABLES),
@@ -144,16 +202,17 @@ def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -
         warehouse: Warehouse,
     ) -> Iterator[MaterializeResult]:
         """Customers, products, territories, offers, people and addresses: the rows changed since the last load."""
-        yield from _load(
-            context,
-            dlt,
-            source,
-            warehouse,
-            translator,
-            t.REFERENCE_TABLES,
-            REFERENCE_PIPELINE,
-            None,
-            config.full_refresh,
-        )
+        with retried_while_unreachable(context, source, "the reference tables"):
+            yield from _load(
+                context,
+                dlt,
+                source,
+                warehouse,
+                translator,
+                t.REFERENCE_TABLES,
+                REFERENCE_PIPELINE,
+                None,
+                config.full_refresh,
+            )
 
     return [raw_sales_orders, raw_sales_reference]

@@ -26,12 +26,13 @@ def build_daily_job(
     partitions_def: PartitionsDefinition, tables: Sequence[AssetsDefinition]
 ) -> UnresolvedAssetJobDefinition:
     """What a day (or the days a source change touched) needs: load those days and the reference
-    changes, and build those days into every dbt table. The views are not recreated (they see new
-    rows as they land; sales_assets/automation.py rebuilds them when their SQL changes)."""
+    changes, build those days into every dbt table, and publish the result to the dashboard. The
+    views are not recreated (they see new rows as they land; sales_assets/automation.py rebuilds
+    them when their SQL changes)."""
     return define_asset_job(
         DAILY_JOB,
-        selection=AssetSelection.groups("raw") | AssetSelection.assets(*tables),
+        selection=AssetSelection.groups("raw", "dashboard") | AssetSelection.assets(*tables),
         partitions_def=partitions_def,
-        description="Load the given days and build them into the analytics tables (what the schedule and the "
-        "source-change sensor launch).",
+        description="Load the given days, build them into the analytics tables and publish them to the dashboard "
+        "(what the schedule and the source-change sensor launch).",
     )

@@ -25,6 +25,13 @@ class SalesSource(ConfigurableResource):
     def engine(self) -> sa.Engine:
         return source_engine(self.url, Path(self.directory))
 
+    def description(self) -> str:
+        """Which source, for people: the server and database, or the directory (never a password)."""
+        if not self.url:
+            return f"embedded SQLite at {self.directory}"
+        url = sa.make_url(self.url)
+        return f"{url.get_backend_name()}://{url.host or ''}{f':{url.port}' if url.port else ''}/{url.database or ''}"
+
 
 def build_resources(settings: Settings) -> dict[str, Any]:
     return {

@@ -17,6 +17,7 @@ import dlt
 import duckdb
 from dagster import AssetKey, ConfigurableResource, build_resources
 
+from sales_assets.publish import publish
 from sales_assets.settings import Settings
 
 SCHEMAS = ("raw", "staging", "intermediate", "analytics")
@@ -87,6 +88,11 @@ class Warehouse(ConfigurableResource):
         """
         raise NotImplementedError
 
+    def publish(self) -> dict[str, Any]:
+        """Make the warehouse's current state the one readers (the dashboard, BI tools) see;
+        returns metadata saying how. An engine whose readers see committed data only has nothing to do."""
+        return {"published": "in place: readers see committed data only"}
+
     def relations(self) -> list[AssetKey]:
         """The warehouse's tables and views as [schema, name], schema by schema as data flows."""
         return [AssetKey([schema, name]) for schema, name in self.query(_RELATIONS_SQL)]
@@ -112,6 +118,15 @@ class DuckDBWarehouse(Warehouse):
     def dlt_pipeline(self, name: str) -> dlt.Pipeline:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return super().dlt_pipeline(name)
+
+    def publish(self) -> dict[str, Any]:
+        published = publish(Path(self.path))
+        return {
+            "published_path": published.path.as_posix(),
+            "published_bytes": published.bytes,
+            "publish_seconds": round(published.seconds, 3),
+            "publish_method": published.method,
+        }
 
     def dbt_env(self) -> dict[str, str]:
         # profiles.yml reads SALES_WAREHOUSE_PATH: the resource, not whatever the environment held,

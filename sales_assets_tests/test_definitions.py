@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_context
 
-from sales_assets.dashboard.connection import RELATIONS
+from sales_assets.dashboard.connection import INSIGHT_RELATIONS, RELATIONS
 from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
 from sales_assets.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
@@ -108,7 +108,11 @@ def test_asset_pages_explain_themselves(defs) -> None:
     dashboard = specs[AssetKey(["dashboard", "sales_dashboard"])]
     assert dashboard.kinds == {"streamlit"}
     reads = {dep.asset_key for dep in dashboard.deps}
-    assert reads == {AssetKey(["analytics", name]) for name in RELATIONS} and reads <= set(specs)
+    assert reads == {AssetKey(["analytics", name]) for name in (*RELATIONS, *INSIGHT_RELATIONS)} <= set(specs)
+    # Materializing the dashboard publishes the warehouse: last in the jobs, and after other writes.
+    assert dashboard.automation_condition.get_label() == "publish_after_upstream_updates"
+    for job in (SALES_JOB, DAILY_JOB):
+        assert dashboard.key in defs.resolve_job_def(job).asset_layer.executable_asset_keys, job
 
 
 VIEWS = {AssetKey(["analytics", "customer_analysis"]), AssetKey(["analytics", "customer_cohorts"])} | {
@@ -134,7 +138,7 @@ INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
 
 
 def test_tables_have_the_daily_freshness_policy_and_views_follow_their_sql(defs) -> None:
-    # The dashboard is external (Dagster does not materialize it): no freshness of its own. A view
+    # The dashboard is as fresh as what it publishes: no freshness of its own. A view
     # is as fresh as the tables it reads and is rebuilt when its SQL changes, not every day.
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"}
     assert len(specs) == 55 and set(specs) >= VIEWS | WEEKLY

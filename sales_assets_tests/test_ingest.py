@@ -12,17 +12,21 @@ from dagster import AssetKey
 
 from sales_assets.source import tables as t
 from sales_assets.source.queries import window_clause
+from sales_assets_tests.conftest import END
 from sales_assets_tests.source_rows import connect
 
 ORDER_TABLES = [AssetKey(["raw", table.warehouse_name]) for table in t.PARTITIONED_TABLES]
 
 
 def busy_day(source_dir: Path) -> str:
-    """A day of the small source with orders and returns (returns trail orders by days)."""
+    """A day of the small source with orders and returns (returns trail orders by days), with a
+    day after it in the partitions: the test loads the next day too."""
     conn = connect(source_dir)
     return conn.execute(
         "select substr(ReturnDate, 1, 10) d from Sales.SalesReturn where d in "
-        "(select substr(OrderDate, 1, 10) from Sales.SalesOrderHeader) group by d order by count(*) desc, d limit 1"
+        "(select substr(OrderDate, 1, 10) from Sales.SalesOrderHeader) and d < ? "
+        "group by d order by count(*) desc, d limit 1",
+        (str(END - timedelta(days=1)),),
     ).fetchone()[0]
 
 

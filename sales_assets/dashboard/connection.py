@@ -1,9 +1,10 @@
 """Read-only access to the warehouse's `analytics` schema, the same small interface for both engines.
 
 A `Reader` runs one query with `?` parameters and returns rows, through the pipeline's own warehouse
-resource (sales_assets.warehouses). DuckDB is opened read-only for each query and
-closed at once: a read-only connection takes a shared lock that keeps Dagster from writing,
-so the dashboard never holds one between queries. Every way the warehouse can be unusable (no file,
+resource (sales_assets.warehouses). On DuckDB it reads the published copy, never the file the
+pipeline writes (sales_assets/publish.py): a read-only connection would keep Dagster from writing,
+and a run writing would keep the dashboard from reading. The copy is opened for each query and
+closed at once, so a new publication is seen on the next query. Every way the warehouse can be unusable (no file,
 models not built, a writer holding the lock, Snowflake unreachable) is a `WarehouseUnavailable` with
 a message for people, so the app shows a page instead of a traceback.
 """
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 
 import duckdb
 
+from sales_assets.publish import published_path
 from sales_assets.settings import Settings
 from sales_assets.warehouses import DuckDBWarehouse, MissingRelationError, Warehouse, open_warehouse
 
@@ -29,6 +31,16 @@ RELATIONS = (
     "customer_analysis",
     "product_demand",
     "discount_impact",
+)
+# What the looking-ahead tabs read (sales_assets/dashboard/insight_data.py).
+INSIGHT_RELATIONS = (
+    "demand_forecast",
+    "forecast_accuracy",
+    "customer_cohorts",
+    "product_affinity",
+    "customer_recommendations",
+    "recommendation_backtest",
+    "inventory_cover",
 )
 HOW_TO_BUILD = (
     "Run `make run` to build every partition, or start `make dev` and materialize all assets "
@@ -90,7 +102,7 @@ class WarehouseReader:
 
 
 class DuckDBReader(WarehouseReader):
-    """The DuckDB file; DuckDBWarehouse opens it read-only per query, so the pipeline can write between queries."""
+    """A DuckDB file (the published copy), opened read-only per query by DuckDBWarehouse."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(DuckDBWarehouse(path=str(path), dlt_dir=""), str(path))
@@ -98,7 +110,9 @@ class DuckDBReader(WarehouseReader):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         if not self.path.exists():
-            raise WarehouseMissing(f"There is no warehouse at {self.path} yet.", HOW_TO_BUILD)
+            raise WarehouseMissing(
+                f"There is no warehouse at {self.path} yet (a run publishes it when it finishes).", HOW_TO_BUILD
+            )
         return super().query(sql, params)
 
 
@@ -121,7 +135,7 @@ class SnowflakeReader(WarehouseReader):
 def open_reader(settings: Settings) -> Iterator[Reader]:
     """The reader SALES_TARGET names; Snowflake's resource is set up once per `with`."""
     if settings.snowflake is None:
-        yield DuckDBReader(settings.warehouse_path)
+        yield DuckDBReader(published_path(settings.warehouse_path))
         return
     with open_warehouse(settings) as warehouse:
         yield SnowflakeReader(warehouse, settings.warehouse_description)

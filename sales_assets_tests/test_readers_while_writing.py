@@ -1,0 +1,105 @@
+"""Readers never break the pipeline, and never see a half-written warehouse.
+
+`make run` (its own process, as people run it) builds two months while another process queries
+the warehouse every 50 ms through the dashboard's reader, as the dashboard does per query. Before
+the published copy (sales_assets/publish.py), such a reader made the run fail within a minute on
+DuckDB's file lock. Now the run succeeds, the reader never errs, and every answer it gets is one
+published state: the first month's, or both months', never anything in between.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sales_assets.source.generator import generate
+from sales_assets_tests.conftest import SMALL
+from sales_assets_tests.source_rows import connect, line_money
+
+START, MIDDLE, END = date(2013, 1, 1), date(2013, 2, 1), date(2013, 3, 1)
+PROBE = """
+import json, sys, time
+from sales_assets.dashboard.connection import open_reader
+from sales_assets.settings import load_settings
+
+out = open(sys.argv[1], "a", buffering=1)
+with open_reader(load_settings()) as reader:
+    while True:
+        try:
+            count, total = reader.query("select count(*), sum(line_total) from analytics.fact_sales")[0]
+            out.write(json.dumps({"count": count, "total": str(total)}) + "\\n")
+        except Exception as err:  # every failure is recorded: the test counts them
+            out.write(json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\\n")
+        time.sleep(0.05)
+"""
+
+
+def source_totals(source: Path, end: date) -> tuple[int, Decimal]:
+    rows = connect(source).execute(
+        "select d.LineTotal from Sales.SalesOrderDetail d "
+        "join Sales.SalesOrderHeader h using (SalesOrderID) where h.OrderDate < ?",
+        (f"{end} 00:00:00",),
+    )
+    lines = [line_money(total) for (total,) in rows]
+    return len(lines), sum(lines, Decimal(0))
+
+
+def make_run(env: dict[str, str], end: date) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sales_assets.run"],
+        env={**env, "SALES_PARTITIONS_END": end.isoformat()},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def test_make_run_succeeds_while_the_dashboard_reads_every_50_ms(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    generate(source, replace(SMALL, start=START, end=END))
+    env = {
+        **os.environ,
+        "SALES_SOURCE_DIR": str(source),
+        "SALES_WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
+        "SALES_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "SALES_PARTITIONS_START": START.isoformat(),
+        "SALES_TARGET": "duckdb",
+    }
+    env.pop("SALES_SOURCE_URL", None)
+    first = make_run(env, MIDDLE)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+
+    answers = tmp_path / "answers.jsonl"
+    probe = subprocess.Popen([sys.executable, "-c", PROBE, str(answers)], env=env)
+    try:
+        second = make_run(env, END)
+    finally:
+        probe.kill()
+        probe.wait(timeout=30)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+
+    seen = [json.loads(line) for line in answers.read_text().splitlines()]
+    errors = [answer["error"] for answer in seen if "error" in answer]
+    assert not errors, errors[:5]
+    states = [(answer["count"], Decimal(answer["total"])) for answer in seen]
+    january, both = source_totals(source, MIDDLE), source_totals(source, END)
+    assert len(states) > 100  # the run took a while, and the reader read throughout
+    assert set(states) <= {january, both}, set(states) - {january, both}
+    assert states[0] == january  # the last good data while the run wrote
+    # The published copy now holds both months: the next read sees them.
+    with_second = subprocess.run(
+        [sys.executable, "-c", PROBE.replace("while True:", "for _ in range(1):"), str(answers)],
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert with_second.returncode == 0
+    last = json.loads(answers.read_text().splitlines()[-1])
+    assert (last["count"], Decimal(last["total"])) == both
