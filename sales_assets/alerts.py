@@ -131,7 +131,10 @@ def check_alert(entry: EventLogEntry, cursor: AlertCursor) -> Alert | None:
 def run_alert(entry: EventLogEntry, step_errors: Sequence[str] = ()) -> Alert:
     """The run's failure, with the first line of each failed step's error: what went wrong, not
     only which step (e.g. which source was unreachable for which days)."""
-    errors = "".join(f" | {error}" for error in step_errors)
+    errors = "".join(f" | {error}" for error in step_errors) or (
+        " | no step failed: the run's process ended without finishing (killed, out of memory, or the machine "
+        "went down); run retries relaunch it once"
+    )
     return Alert(f"[RUN FAILED] {entry.job_name} run {entry.run_id[:8]}: {entry.dagster_event.message}{errors}")
 
 

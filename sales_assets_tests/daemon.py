@@ -1,0 +1,114 @@
+"""A real Dagster deployment for the reliability tests: `dagster-daemon run` on a temporary home,
+runs launched as people launch them (`dagster job launch`), run workers killed with SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
+
+
+def instance_home(home: Path, poll_seconds: int = 3) -> Path:
+    """The project's instance settings, run monitoring polling every few seconds."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = (REPO / "sales_assets" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(
+        settings.replace("poll_interval_seconds: 15", f"poll_interval_seconds: {poll_seconds}")
+    )
+    return home
+
+
+@contextmanager
+def running_daemon(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """`dagster-daemon run` on the project's workspace; stopped (and its code servers) on exit."""
+    with open(log, "w") as out:
+        daemon = subprocess.Popen(
+            [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield daemon
+        finally:
+            os.killpg(daemon.pid, signal.SIGKILL)
+            daemon.wait(timeout=60)
+
+
+def launch(env: dict[str, str], job: str, first: str, last: str) -> None:
+    """`dagster job launch` for a partition range, as a single-run backfill's run is tagged."""
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    subprocess.run(
+        [
+            str(BIN / "dagster"),
+            "job",
+            "launch",
+            "-w",
+            str(REPO / "workspace.yaml"),
+            "-j",
+            job,
+            "--tags",
+            json.dumps(tags),
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+def wait_for(what: str, condition: Callable[[], object], timeout: float = 300, every: float = 0.2) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
+    started = instance.get_records_for_run(run_id, of_type=DagsterEventType.RUN_START, limit=1).records
+    return started[0].event_log_entry.dagster_event.pid if started else None
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it, from /proc (no psutil here)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL a run worker and what it started (dbt), as the OOM killer takes a container."""
+    victims = descendants(pid)
+    for victim in victims:
+        with suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    return victims

@@ -1,0 +1,129 @@
+"""A run killed halfway, as production kills it: nothing lost, nothing doubled, failed in the UI,
+alerted once, and finished by the retry.
+
+A real deployment: `dagster-daemon run` (queue, run monitoring, run retries, sensors) on a
+temporary instance with the project's settings; the daily job launched for half a month with
+`dagster job launch`; its run worker and everything it started (dbt) killed with SIGKILL while
+dbt builds `fact_sales`. Then run monitoring must mark the run failed, run retries relaunch it
+from the failed step, and the warehouse equal the source for those days.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import dlt
+import duckdb
+import pytest
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster._core.storage.tags import PARENT_RUN_ID_TAG
+
+from sales_assets.alerts import AlertCursor, finished_runs, run_alerts
+from sales_assets.dlt_assets import ORDERS_PIPELINE, REFERENCE_PIPELINE
+from sales_assets.jobs import DAILY_JOB
+from sales_assets_tests.conftest import END, START, Pipeline, make_settings
+from sales_assets_tests.daemon import FINISHED, instance_home, kill_tree, launch, running_daemon, wait_for, worker_pid
+from sales_assets_tests.source_rows import connect, line_money
+
+FIRST_HALF_END, SECOND_HALF = "2013-01-15", ("2013-01-16", "2013-01-31")
+
+
+def source_days(source: Path, first: str, last: str) -> tuple[int, int, Decimal]:
+    rows = (
+        connect(source)
+        .execute(
+            "select h.SalesOrderID, d.LineTotal from Sales.SalesOrderDetail d join Sales.SalesOrderHeader h "
+            "using (SalesOrderID) where substr(h.OrderDate, 1, 10) between ? and ?",
+            (first, last),
+        )
+        .fetchall()
+    )
+    return len({order for order, _ in rows}), len(rows), sum((line_money(total) for _, total in rows), Decimal(0))
+
+
+def warehouse_days(path: Path, first: str, last: str) -> dict[str, tuple]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        where = "where cast(order_date as date) between ? and ?"
+        return {
+            "fact_sales": conn.execute(
+                f"select count(distinct sales_order_id), count(*), sum(line_total) from analytics.fact_sales {where}",
+                [first, last],
+            ).fetchone(),
+            "fact_sales duplicates": conn.execute(
+                f"select count(*) - count(distinct sales_order_detail_id) from analytics.fact_sales {where}",
+                [first, last],
+            ).fetchone(),
+            "raw duplicates": conn.execute(
+                "select count(*) - count(distinct sales_order_detail_id) from raw.sales_order_detail"
+            ).fetchone(),
+        }
+
+
+def test_a_run_killed_during_dbt_is_marked_failed_alerted_once_and_finished_by_its_retry(
+    small_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path, small_source)
+    home = instance_home(tmp_path / "dagster")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SALES_SOURCE_URL"},
+        "DAGSTER_HOME": str(home),
+        "SALES_SOURCE_DIR": str(small_source),
+        "SALES_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "SALES_DATA_DIR": str(settings.data_dir),
+        "SALES_PARTITIONS_START": START.isoformat(),
+        "SALES_PARTITIONS_END": END.isoformat(),
+        "SALES_TARGET": "duckdb",
+    }
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the batching event log finds its files by it
+    instance = DagsterInstance.from_config(str(home))
+    Pipeline(settings, instance).run(START.isoformat(), FIRST_HALF_END)  # the first half, built in full
+
+    with running_daemon(env, tmp_path / "daemon.log"):
+        launched_at = time.time()
+        launch(env, DAILY_JOB, *SECOND_HALF)
+        run = wait_for("the daily run", lambda: instance.get_runs(RunsFilter(job_name=DAILY_JOB), limit=1))[0]
+
+        def building_fact_sales() -> bool:
+            return any(
+                log.stat().st_mtime >= launched_at and "model analytics.fact_sales" in log.read_text()
+                for log in settings.dbt_artifacts_dir.glob("*/dbt.log")
+            )
+
+        wait_for("dbt to build fact_sales", building_fact_sales, every=0.05)
+        victims = kill_tree(wait_for("the run worker", lambda: worker_pid(instance, run.run_id)))
+        assert len(victims) >= 2  # the run worker and dbt
+
+        failed = wait_for(
+            "run monitoring to fail the killed run",
+            lambda: instance.get_run_by_id(run.run_id).status == DagsterRunStatus.FAILURE,
+            timeout=120,
+        )
+        assert failed
+        retry = wait_for(
+            "the retry to finish",
+            lambda: [
+                r for r in instance.get_runs(RunsFilter(tags={PARENT_RUN_ID_TAG: run.run_id})) if r.status in FINISHED
+            ],
+            timeout=600,
+        )[0]
+        assert retry.status == DagsterRunStatus.SUCCESS
+
+    # The warehouse equals the source for the killed days: orders, lines and money, no duplicates.
+    found = warehouse_days(settings.warehouse_path, *SECOND_HALF)
+    assert found["fact_sales"] == source_days(small_source, *SECOND_HALF)
+    assert found["fact_sales duplicates"] == (0,) and found["raw duplicates"] == (0,)
+    # No dlt load package left pending: the retry loaded or finished it.
+    for name in (ORDERS_PIPELINE, REFERENCE_PIPELINE):
+        pipeline = dlt.attach(name, pipelines_dir=str(settings.dlt_pipelines_dir))
+        assert not pipeline.has_pending_data, name
+    # One alert for the killed run, saying the worker died; none for its successful retry.
+    cursor = AlertCursor()
+    alerts = [
+        alert.text for record, _ in finished_runs(instance, cursor) for alert in run_alerts(instance, record, cursor)
+    ]
+    killed = [text for text in alerts if run.run_id[:8] in text]
+    assert len(killed) == 1 and "the run's process ended without finishing" in killed[0], alerts
+    assert not [text for text in alerts if retry.run_id[:8] in text]
