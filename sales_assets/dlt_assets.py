@@ -76,7 +76,7 @@ def retried_while_unreachable(context: AssetExecutionContext, source: SalesSourc
         if cause is None:
             raise
         attempt = context.retry_number + 1
-        summary = f"{type(cause).__name__}: {str(cause).splitlines()[0]}"
+        summary = f"{type(cause).__name__}: {str(cause).splitlines()[0].rstrip('.')}"
         if attempt <= SOURCE_RETRY.max_retries:
             wait = SOURCE_RETRY.calculate_delay(attempt)
             context.log.warning(

@@ -25,6 +25,7 @@ from dlt.sources.sql_database import TableLoader, sql_table
 from sqlalchemy.dialects import sqlite
 
 from sales_assets.source import tables as t
+from sales_assets.source.drift import check_columns
 from sales_assets.source.queries import Window, window_clause
 
 CURSOR = "ModifiedDate"
@@ -119,7 +120,13 @@ def _table_adapter(table: t.SourceTable, engine: sa.Engine) -> Callable[[sa.Tabl
     """
 
     def adapt(sa_table: sa.Table) -> None:
-        for column in sa_table.columns:
+        check_columns(table, {column.name: column.type for column in sa_table.columns})
+        for column in list(sa_table.columns):
+            if isinstance(column.type, sa.types.NullType) and column.name not in table.column_names:
+                # A new column of a type SQLAlchemy cannot read (SQL Server's geography,
+                # hierarchyid): left out, the way dlt's own included_columns leaves columns out.
+                sa_table._columns.remove(column)
+                continue
             column.nullable = column.name not in table.primary_key
             if engine.dialect.name == "sqlite" and isinstance(column.type, sa.DateTime):
                 column.type = _SQLITE_DATETIME
@@ -136,7 +143,9 @@ def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | Non
         schema=table.schema,
         backend="pyarrow",
         defer_table_reflect=True,
-        included_columns=table.column_names,
+        # Every column the source has: a new one lands in raw (dlt evolves the schema); the
+        # contract's are checked as the table is reflected (sales_assets/source/drift.py).
+        included_columns=None,
         primary_key=list(table.primary_key),
         write_disposition="merge",
         incremental=None if partitioned else _changed_rows(table),

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from dagster import AssetKey
+from dagster import AssetKey, Failure, RetryPolicy
 
+from sales_assets import dlt_assets
 from sales_assets.source.engine import SourceUnavailableError, sqlite_engine
 
 
@@ -23,10 +24,14 @@ def test_source_is_opened_read_only(small_source: Path) -> None:
             conn.execute(sa.text("delete from Sales.SalesOrderHeader"))
 
 
-def test_run_against_missing_source_fails_clearly(tmp_path: Path, pipeline_factory) -> None:
+def test_run_against_missing_source_fails_clearly(
+    tmp_path: Path, pipeline_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ingest retries an unreachable source (test_source_outage.py); here without the waits.
+    monkeypatch.setattr(dlt_assets, "SOURCE_RETRY", RetryPolicy(max_retries=1, delay=0.1))
     pipeline = pipeline_factory(tmp_path / "nowhere")
     job = pipeline.defs.resolve_job_def("sales_pipeline")
-    with pytest.raises(SourceUnavailableError, match=r"Sales\.sqlite.*SALES_SOURCE_DIR"):
+    with pytest.raises(Failure, match=r"embedded SQLite at .*nowhere.*Sales\.sqlite.*SALES_SOURCE_DIR"):
         job.execute_in_process(
             instance=pipeline.instance,
             partition_key="2013-01-15",
