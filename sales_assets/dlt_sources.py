@@ -110,6 +110,22 @@ def _window_adapter(table: t.SourceTable, window: Window) -> Callable:
     return adapt
 
 
+# Column types that are documents, shapes, hierarchies or blobs rather than values (by class name,
+# as SQLAlchemy's SQL Server dialect names them; its XML type is a Text).
+_NOT_PLAIN = {"XML", "GEOGRAPHY", "GEOMETRY", "HIERARCHYID", "IMAGE", "SQL_VARIANT"}
+
+
+def _plain_value(column_type: sa.types.TypeEngine) -> bool:
+    """A number, text, date and time or boolean: what a new source column may bring into raw."""
+    if isinstance(column_type, sa.types.NullType):  # a type SQLAlchemy cannot read (geography)
+        return False
+    try:
+        python_type = column_type.python_type
+    except NotImplementedError:
+        return False
+    return python_type is not bytes and type(column_type).__name__.upper() not in _NOT_PLAIN
+
+
 def _table_adapter(table: t.SourceTable, engine: sa.Engine) -> Callable[[sa.Table], None]:
     """Raw accepts what the source holds: only the contract's key columns are NOT NULL in the warehouse.
 
@@ -122,9 +138,10 @@ def _table_adapter(table: t.SourceTable, engine: sa.Engine) -> Callable[[sa.Tabl
     def adapt(sa_table: sa.Table) -> None:
         check_columns(table, {column.name: column.type for column in sa_table.columns})
         for column in list(sa_table.columns):
-            if isinstance(column.type, sa.types.NullType) and column.name not in table.column_names:
-                # A new column of a type SQLAlchemy cannot read (SQL Server's geography,
-                # hierarchyid): left out, the way dlt's own included_columns leaves columns out.
+            if column.name not in table.column_names and not _plain_value(column.type):
+                # Documents, shapes and blobs beyond the contract (AdventureWorks' XML
+                # Person.Demographics, spatial Address.SpatialLocation) stay out of raw: left out
+                # the way dlt's own included_columns leaves columns out.
                 sa_table._columns.remove(column)
                 continue
             column.nullable = column.name not in table.primary_key
@@ -143,8 +160,9 @@ def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | Non
         schema=table.schema,
         backend="pyarrow",
         defer_table_reflect=True,
-        # Every column the source has: a new one lands in raw (dlt evolves the schema); the
-        # contract's are checked as the table is reflected (sales_assets/source/drift.py).
+        # Every column the source has that holds plain values: a new one lands in raw (dlt
+        # evolves the schema); the contract's are checked as the table is reflected
+        # (sales_assets/source/drift.py).
         included_columns=None,
         primary_key=list(table.primary_key),
         write_disposition="merge",

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 from dlt.sources.sql_database import helpers as dlt_helpers
+from sqlalchemy.dialects import mssql
 from sqlalchemy.dialects.mssql.pymssql import MSDialect_pymssql
 
 from sales_assets import checks
@@ -46,8 +47,10 @@ SINCE = datetime(2013, 2, 1, 9, 30)
 WINDOW = (datetime(2013, 1, 1), datetime(2013, 1, 2))
 PARTITIONS_END = datetime(2013, 2, 1)
 SQL_SERVER_URL = "mssql+pymssql://reader:pw@sqlserver.invalid:1433/AdventureWorks2019"
-# A column reflection finds on SQL Server but the contract leaves out (as Person.Demographics, XML).
+# Columns reflection finds on SQL Server but the contract does not name: a plain value, which is
+# loaded (a new column lands in raw), and an XML document (as Person.Demographics), which is not.
 UNLISTED = "NotInContract"
+DOCUMENT = "Demographics"
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +116,7 @@ def dlt_queries(engine: sa.Engine, window: tuple[datetime, datetime] | None) -> 
     def reflect(name: str, metadata: sa.MetaData, **_: object) -> sa.Table:
         reflected = contract_table(by_name[name], metadata)
         reflected.append_column(sa.Column(UNLISTED, sa.Text()))
+        reflected.append_column(sa.Column(DOCUMENT, mssql.XML()))
         return reflected
 
     def load(loader: dlt_helpers.TableLoader, query: sa.Select, _kwargs: object) -> Iterator[object]:
@@ -136,8 +140,8 @@ def test_dlt_window_extraction_compiles_for_sql_server(sql_server: sa.Engine) ->
         assert f"FROM [Sales].[{source.name}]" in sql, sql
         assert "2013" not in sql and "%(window_start)s" in sql and "%(window_end)s" in sql, sql
         assert (result.params["window_start"], result.params["window_end"]) == WINDOW
-        assert [c.name for c in queries[source].selected_columns] == source.column_names  # no XML, no extras
-        assert UNLISTED not in sql
+        assert [c.name for c in queries[source].selected_columns] == [*source.column_names, UNLISTED]  # no XML
+        assert DOCUMENT not in sql
     detail = str(compiled(queries[t.SALES_ORDER_DETAIL], sql_server))
     # Lines have no date: they are chosen by their order's OrderDate, in a subquery on the header.
     assert "[Sales].[SalesOrderDetail].[SalesOrderID] IN (SELECT [Sales].[SalesOrderHeader].[SalesOrderID]" in detail
@@ -154,7 +158,7 @@ def test_dlt_reference_loads_compile_for_sql_server(sql_server: sa.Engine) -> No
         where = str(result).partition("WHERE")[2].strip()
         assert where in ("", f"[{source.schema}].[{source.name}].[ModifiedDate] >= %(ModifiedDate_1)s"), where
         assert len(result.params) == (1 if where else 0)
-        assert [c.name for c in queries[source].selected_columns] == source.column_names
+        assert [c.name for c in queries[source].selected_columns] == [*source.column_names, UNLISTED]
 
 
 def test_check_queries_compile_for_sql_server_with_bound_parameters() -> None:
