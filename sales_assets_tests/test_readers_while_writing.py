@@ -90,6 +90,7 @@ def test_make_run_succeeds_while_the_dashboard_reads_every_50_ms(tmp_path: Path)
     assert not errors, errors[:5]
     states = [(answer["count"], Decimal(answer["total"])) for answer in seen]
     january, both = source_totals(source, MIDDLE), source_totals(source, END)
+    print(f"\n{len(states)} reads while make run wrote, {len(errors)} errors, states seen: {sorted(set(states))}")
     assert len(states) > 100  # the run took a while, and the reader read throughout
     assert set(states) <= {january, both}, set(states) - {january, both}
     assert states[0] == january  # the last good data while the run wrote
