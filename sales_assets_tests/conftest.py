@@ -92,3 +92,26 @@ def pipeline_factory(tmp_path: Path):
         return Pipeline(make_settings(tmp_path / name, source_dir))
 
     return make
+
+
+# The modules that take minutes (real daemons, Snowflake emulator runs, whole-graph builds), run
+# first: `--dist loadfile` hands files to the two workers in collection order, and a slow module
+# collected last would leave one worker running it alone at the end.
+SLOW_FIRST = (
+    "test_snowflake",
+    "test_concurrency",
+    "test_incremental",
+    "test_dashboard",
+    "test_kill_and_rerun",
+    "test_readers_while_writing",
+    "test_insights",
+    "test_faults_caught",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
