@@ -132,7 +132,8 @@ def _table_adapter(table: t.SourceTable, engine: sa.Engine) -> Callable[[sa.Tabl
     A NULL where the source declares NOT NULL (a replica or export without the constraint) then
     lands in `raw` and is reported by the asset checks with its keys, instead of failing the load
     on a warehouse constraint and losing the partition. On SQLite, DATETIME columns compare as the
-    text they are stored as (see _SQLITE_DATETIME).
+    text they are stored as (see _SQLITE_DATETIME). The contract's columns are checked first
+    (source/drift.py); columns beyond it are kept when they hold plain values.
     """
 
     def adapt(sa_table: sa.Table) -> None:

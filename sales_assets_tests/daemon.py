@@ -16,6 +16,8 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from sales_assets.settings import Settings
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
@@ -50,21 +52,33 @@ def running_daemon(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]
             daemon.wait(timeout=60)
 
 
-def launch(env: dict[str, str], job: str, first: str, last: str) -> None:
-    """`dagster job launch` for a partition range, as a single-run backfill's run is tagged."""
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+def deployment_env(settings: Settings, home: Path) -> dict[str, str]:
+    """The environment under which the project's processes (daemon, `make run`, the dashboard)
+    load exactly these settings, on the Dagster home `home`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SALES_SOURCE_URL", "SALES_PARTITIONS_END")}
+    env |= {
+        "DAGSTER_HOME": str(home),
+        "SALES_SOURCE_DIR": str(settings.source_dir),
+        "SALES_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "SALES_DATA_DIR": str(settings.data_dir),
+        "SALES_PARTITIONS_START": settings.partitions_start.isoformat(),
+        "SALES_TARGET": "duckdb",
+    }
+    if settings.partitions_end is not None:
+        env["SALES_PARTITIONS_END"] = settings.partitions_end.isoformat()
+    return env
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a single-run backfill's run over partitions [first, last]."""
+    return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+
+
+def launch(env: dict[str, str], job: str, tags: dict[str, str]) -> None:
+    """`dagster job launch` with these tags (a partition or a range), queued for the daemon."""
     subprocess.run(
-        [
-            str(BIN / "dagster"),
-            "job",
-            "launch",
-            "-w",
-            str(REPO / "workspace.yaml"),
-            "-j",
-            job,
-            "--tags",
-            json.dumps(tags),
-        ],
+        [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", job]
+        + ["--tags", json.dumps(tags)],
         cwd=REPO,
         env=env,
         check=True,

@@ -33,7 +33,7 @@ HARMONICS = 2  # sine and cosine pairs of the yearly season: its peak and its as
 MIN_WEEKS_SEASONAL = 2 * SEASON
 MIN_WEEKS_TREND = 8
 # Fit on the last four years: enough for the season, recent enough for today's level, and the
-# fit's cost stays flat as history grows (16 years of weekly history fit in ~4x the time).
+# fit's cost stays flat as history grows.
 TRAIN_WEEKS = 4 * SEASON
 # Resellers order in a month's last days: a calendar fact the business knows, as a holiday list.
 MONTH_END_DAYS = 5
