@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install run dev dashboard chromium test bench lint format source simulate freshness clean
+.PHONY: install run dev dashboard chromium test reliability bench lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -84,6 +84,11 @@ chromium:
 ## Two workers, one test module each (module fixtures stay in one process); most time is dbt.
 test: install chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## The slow reliability scenarios (README, "Reliability"): kills at every stage, `dagster dev` killed
+## and restarted, readers while `make run` writes, the load test. One at a time, so the timings hold.
+reliability: install chromium
+	$(BIN)/python -m pytest -m reliability
 
 ## What a day costs as history and volume grow (scale 1 and 10, in a temporary directory; ~30 min).
 bench: install

@@ -6,7 +6,7 @@ models, Dagster executes the job in process (on an ephemeral instance, so tests 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -115,3 +115,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
 
     items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Record a measured figure (drain time, reads, latencies); `make test` and `make reliability`
+    list them at the end, so the README's figures come from a run anyone can repeat."""
+    return lambda line: request.node.user_properties.append(("figures", line))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in report.user_properties
+        if name == "figures" and report.when == "call"
+    ]
+    if lines:
+        terminalreporter.section("figures measured")
+        for line in lines:
+            terminalreporter.line(line)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
@@ -34,22 +34,31 @@ def instance_home(home: Path, poll_seconds: int = 3) -> Path:
 
 
 @contextmanager
-def running_daemon(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """`dagster-daemon run` on the project's workspace; stopped (and its code servers) on exit."""
-    with open(log, "w") as out:
-        daemon = subprocess.Popen(
-            [str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+def running(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """One of the project's processes in a session of its own; it and everything it started are
+    SIGKILLed on exit (a daemon's code servers and run workers included)."""
+    with open(log, "a") as out:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            yield daemon
+            yield process
         finally:
-            os.killpg(daemon.pid, signal.SIGKILL)
-            daemon.wait(timeout=60)
+            kill_tree(process.pid)
+            with suppress(ProcessLookupError):  # and whatever left the tree but not the session
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+
+
+def running_daemon(env: dict[str, str], log: Path) -> AbstractContextManager[subprocess.Popen]:
+    """`dagster-daemon run` on the project's workspace."""
+    return running([str(BIN / "dagster-daemon"), "run", "-w", str(REPO / "workspace.yaml")], env, log)
+
+
+def running_dagster_dev(env: dict[str, str], log: Path, port: int) -> AbstractContextManager[subprocess.Popen]:
+    """`dagster dev` as `make dev` starts it (webserver, daemon and code server), on 127.0.0.1."""
+    command = [str(BIN / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+    return running(command, env, log)
 
 
 def deployment_env(settings: Settings, home: Path) -> dict[str, str]:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ def source_totals(source: Path) -> tuple[int, Decimal]:
 
 
 def test_schedule_sensor_automation_and_a_backfill_at_once_never_collide(
-    small_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figures: Callable[[str], None]
 ) -> None:
     source = tmp_path / "source"
     shutil.copytree(small_source, source)  # the simulator writes to it
@@ -57,7 +58,18 @@ def test_schedule_sensor_automation_and_a_backfill_at_once_never_collide(
         began = time.time()
         # New orders for today and late changes to old orders: the source-change sensor's work.
         subprocess.run(
-            [sys.executable, "-m", "sales_assets.source", "simulate", "--dir", str(source), "--orders", "30"],
+            [
+                sys.executable,
+                "-m",
+                "sales_assets.source",
+                "simulate",
+                "--dir",
+                str(source),
+                "--orders",
+                "30",
+                "--changes",
+                "2",
+            ],
             cwd=REPO,
             env=env,
             check=True,
@@ -89,8 +101,8 @@ def test_schedule_sensor_automation_and_a_backfill_at_once_never_collide(
         "automation": [r for r in runs if r.dagster_run.tags.get("dagster/sensor_name") == "analytics_automation"],
         "backfill and schedule": [r for r in runs if "dagster/sensor_name" not in r.dagster_run.tags],
     }
-    print(
-        f"\n{len(runs)} runs ({', '.join(f'{k}: {len(v)}' for k, v in kinds.items())}), drained in {drain_seconds:.0f}s"
+    figures(
+        f"{len(runs)} runs ({', '.join(f'{k}: {len(v)}' for k, v in kinds.items())}), drained in {drain_seconds:.0f}s"
     )
     assert kinds["sensor"] and len(kinds["backfill and schedule"]) == 2, kinds  # the backfill's run, the schedule's
     failed = [

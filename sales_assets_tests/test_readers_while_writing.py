@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from sales_assets.dashboard.connection import DuckDBReader
 from sales_assets.publish import published_path
@@ -62,7 +65,10 @@ def make_run(env: dict[str, str], end: date) -> subprocess.CompletedProcess:
     )
 
 
-def test_make_run_succeeds_while_the_dashboard_reads_every_50_ms(tmp_path: Path) -> None:
+@pytest.mark.reliability  # two minutes; `make test` keeps the fast proofs (test_publish, test_dashboard)
+def test_make_run_succeeds_while_the_dashboard_reads_every_50_ms(
+    tmp_path: Path, figures: Callable[[str], None]
+) -> None:
     source = tmp_path / "source"
     generate(source, replace(SMALL, start=START, end=END))
     settings = make_settings(tmp_path, source)
@@ -84,7 +90,7 @@ def test_make_run_succeeds_while_the_dashboard_reads_every_50_ms(tmp_path: Path)
     assert not errors, errors[:5]
     states = [(answer["count"], Decimal(answer["total"])) for answer in seen]
     first_half, both = source_totals(source, MIDDLE), source_totals(source, END)
-    print(f"\n{len(states)} reads while make run wrote, {len(errors)} errors, states seen: {sorted(set(states))}")
+    figures(f"{len(states)} reads while make run wrote, {len(errors)} errors, states seen: {sorted(set(states))}")
     assert len(states) > 100  # the run took a while, and the reader read throughout
     assert set(states) <= {first_half, both}, set(states) - {first_half, both}
     assert states[0] == first_half  # the last good data while the run wrote
