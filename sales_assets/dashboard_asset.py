@@ -21,9 +21,10 @@ from dagster import (
 
 from sales_assets.dashboard.connection import INSIGHT_RELATIONS, RELATIONS
 from sales_assets.translators import OWNER
-from sales_assets.warehouses import Warehouse
+from sales_assets.warehouses import Warehouse, failing_clearly_if_unreachable
 
 DASHBOARD = AssetKey(["dashboard", "sales_dashboard"])
+READS = [AssetKey(["analytics", name]) for name in (*RELATIONS, *INSIGHT_RELATIONS)]  # what the app queries
 APP = Path(__file__).resolve().parent / "dashboard" / "app.py"
 # Eager, but not waiting for every daily partition upstream to exist (today's, before its run).
 PUBLISH_AFTER_WRITES = (
@@ -36,13 +37,14 @@ PUBLISH_AFTER_WRITES = (
 def build_dashboard_asset(port: int = 8501) -> AssetsDefinition:
     @asset(
         key=DASHBOARD,
-        deps=[AssetKey(["analytics", name]) for name in (*RELATIONS, *INSIGHT_RELATIONS)],  # what the app queries
+        deps=READS,
         description="The Streamlit sales dashboard (`make dashboard`): KPIs, revenue trend, customers, territories, "
         "products and returns, discount impact, forecasts, retention, recommendations and inventory, filtered by "
         "date range, territory and product category. Materializing it publishes the warehouse to the dashboard: "
         "the DuckDB file is copied, whole and atomically, to the published copy the dashboard (and any BI tool) "
         "reads, so readers never hold a lock the pipeline needs and always see the last complete run. On "
-        "Snowflake there is nothing to copy.",
+        "Snowflake the relations the dashboard reads are cloned (zero-copy) into the published schema it "
+        "reads, named in `published.current` once the clones are made.",
         group_name="dashboard",
         kinds={"streamlit"},
         owners=[OWNER],
@@ -56,7 +58,8 @@ def build_dashboard_asset(port: int = 8501) -> AssetsDefinition:
         },
     )
     def sales_dashboard(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-        metadata = warehouse.publish()
+        with failing_clearly_if_unreachable(warehouse, "while publishing the dashboard's relations"):
+            metadata = warehouse.publish(READS)
         context.log.info(f"published: {metadata}")
         return MaterializeResult(metadata=metadata)
 

@@ -15,25 +15,37 @@ Four selections, because the models are built four ways:
   moves with the whole history (the affinities of all orders).
 """
 
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
 from dagster_dbt import dbt_assets
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from sales_assets.dbt_project import SalesDbtCliResource, dbt_project, manifest_is_stale
 from sales_assets.metadata import table_preview
 from sales_assets.partitions import naive_window
 from sales_assets.translators import SalesDbtTranslator
-from sales_assets.warehouses import MissingRelationError, Warehouse
+from sales_assets.warehouses import (
+    MissingRelationError,
+    Warehouse,
+    WarehouseUnreachable,
+    failing_clearly_if_unreachable,
+)
 
 STAGING = "path:models/staging"
 TABLES = "path:models/intermediate path:models/analytics"
 VIEWS = "config.materialized:view"
 WEEKLY = "tag:weekly"
 ANALYTICS_VIEWS = f"path:models/analytics,{VIEWS}"
+# How often a running `dbt build` checks that the warehouse still answers. The Snowflake connector
+# retries a query whose server went away for as long as it takes (dbt-snowflake sets no network
+# timeout), so without this an outage mid-build leaves the run waiting instead of failing.
+WAREHOUSE_PROBE_SECONDS = 30.0
 
 
 def window_env(context: AssetExecutionContext) -> dict[str, str]:
@@ -62,16 +74,46 @@ def dbt_build(
     selection.append("--no-write-json")
     events: list[Any] = []
     failure: DagsterDbtCliRuntimeError | None = None
-    with dbt.environment({**warehouse.dbt_env(), **(env or {})}):
-        invocation = dbt.cli(["build", *selection], context=context)
-        try:
-            events.extend(invocation.stream())
-        except DagsterDbtCliRuntimeError as err:
-            failure = err  # what dbt did build before the failure is still recorded below
-    dbt.keep_partial_parse(invocation.target_path)
-    yield from with_table_metadata(context, warehouse, events)
-    if failure is not None:
-        raise failure
+    with failing_clearly_if_unreachable(warehouse, f"while dbt built {context.op_def.name}"):
+        with dbt.environment({**warehouse.dbt_env(), **(env or {})}):
+            invocation = dbt.cli(["build", *selection], context=context)
+            with stopped_if_warehouse_lost(invocation, warehouse) as lost:
+                try:
+                    events.extend(invocation.stream())
+                except DagsterDbtCliRuntimeError as err:
+                    failure = err  # what dbt did build before the failure is still recorded below
+            if lost:
+                raise WarehouseUnreachable(f"{lost[0]}; dbt was stopped") from failure
+        dbt.keep_partial_parse(invocation.target_path)
+        if failure is not None and warehouse.unreachable(failure):
+            raise failure  # the row counts below could not be read either
+        yield from with_table_metadata(context, warehouse, events)
+        if failure is not None:
+            raise failure
+
+
+@contextmanager
+def stopped_if_warehouse_lost(invocation: DbtCliInvocation, warehouse: Warehouse) -> Iterator[list[str]]:
+    """While dbt runs, probe the warehouse every WAREHOUSE_PROBE_SECONDS; if it no longer answers,
+    stop dbt and put the reason in the yielded list."""
+    lost: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(WAREHOUSE_PROBE_SECONDS):
+            reason = warehouse.probe()
+            if reason is not None:
+                lost.append(reason)
+                invocation.process.terminate()
+                return
+
+    watcher = threading.Thread(target=watch, name="warehouse probe", daemon=True)
+    watcher.start()
+    try:
+        yield lost
+    finally:
+        done.set()
+        watcher.join()
 
 
 def with_table_metadata(context: AssetExecutionContext, warehouse: Warehouse, events: list[Any]) -> Iterator[Any]:

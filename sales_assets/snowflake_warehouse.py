@@ -1,8 +1,18 @@
 """The Snowflake warehouse: dlt's snowflake destination, dbt's `snowflake` target, queries through
 dagster-snowflake's SnowflakeResource. A module of its own so that DuckDB setups never import
 dagster-snowflake or the Snowflake connector (seconds of import time on every definitions load).
+
+Publishing, as on DuckDB, gives readers the last complete run whole: dbt commits model by model,
+so a run that stops halfway (Snowflake unreachable, a failed test) leaves `analytics` with some
+tables of the new run and some of the old. The dashboard's relations are cloned (zero-copy in
+Snowflake) into the one of two schemas, `published_a` and `published_b`, that readers are not
+using, and then `published.current` is replaced to name it, in one statement. Readers look the
+schema up there and read it instead of `analytics`. (`ALTER SCHEMA ... SWAP WITH` would publish
+in one statement too, but the emulator the tests run on does not know it.)
 """
 
+import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -20,6 +30,13 @@ from sales_assets.warehouses import MissingRelationError, Query, Warehouse, rela
 # Snowflake's "does not exist or not authorized" (SQL compilation error 002003).
 _SNOWFLAKE_MISSING_OBJECT = 2003
 _INSERT_ROWS = 200  # rows per INSERT in replace_table
+PUBLISHED_SLOTS = ("published_a", "published_b")
+POINTER = "published.current"
+# What the connector (and dbt, which quotes it) says when Snowflake cannot be reached: its
+# connection errnos (250001 could not connect, 250003 no response) and the network's words.
+_UNREACHABLE = ("250001", "250003", "could not connect", "failed to connect", "connection refused", "timed out")
+PROBE_TIMEOUT_SECONDS = 10  # to log in and to answer `select 1`, when checking that Snowflake is still there
+_ANALYTICS = re.compile(r"\banalytics\.", re.IGNORECASE)
 
 
 class SnowflakeWarehouse(Warehouse):
@@ -47,6 +64,72 @@ class SnowflakeWarehouse(Warehouse):
             credentials._snowflake_host = extra["host"]
             credentials.query = {name: extra[name] for name in ("port", "protocol") if name in extra}
         return dlt.destinations.snowflake(credentials=credentials, query_tag='{"app": "sales_assets"}')
+
+    def description(self) -> str:
+        sf, extra = self.snowflake, self.snowflake.additional_snowflake_connection_args or {}
+        where = f" at {extra['host']}:{extra.get('port', 443)}" if extra.get("host") else ""
+        return f"Snowflake account {sf.account}, database {sf.database}{where}"
+
+    def unreachable(self, err: BaseException) -> str | None:
+        while err is not None:
+            lines = [" ".join(line.split()) for line in str(err).splitlines() if line.strip()]
+            if isinstance(err, snowflake.connector.errors.OperationalError | snowflake.connector.errors.InterfaceError):
+                return lines[0] if lines else type(err).__name__
+            # dbt's failure quotes the connector's error among its own lines.
+            found = [line for line in lines if any(marker in line.lower() for marker in _UNREACHABLE)]
+            if found:
+                return found[0][:300]
+            err = err.__cause__ or err.__context__
+        return None
+
+    def probe(self) -> str | None:
+        extra = {
+            **(self.snowflake.additional_snowflake_connection_args or {}),
+            "login_timeout": PROBE_TIMEOUT_SECONDS,
+            "network_timeout": PROBE_TIMEOUT_SECONDS,
+        }
+        quick = self.snowflake.model_copy(update={"additional_snowflake_connection_args": extra})
+        try:
+            with quick.get_connection() as conn, conn.cursor() as cursor:
+                cursor.execute("select 1")
+        except Exception as err:
+            return self.unreachable(err)
+        return None
+
+    def publish(self, relations: Sequence[AssetKey]) -> dict[str, Any]:
+        started = time.perf_counter()
+        with self.session() as query:
+            current = _published_slot(query)
+            slot = PUBLISHED_SLOTS[1] if current == PUBLISHED_SLOTS[0] else PUBLISHED_SLOTS[0]
+            tables = {
+                name.lower()
+                for (name,) in query(
+                    "select table_name from information_schema.tables "
+                    "where lower(table_schema) = 'analytics' and table_type = 'BASE TABLE'"
+                )
+            }
+            query(f"create schema if not exists {slot}")
+            for key in relations:
+                name, source = key.path[-1], relation_name(key)
+                # A clone shares the table's storage; a view has none, so its rows are copied.
+                copy = f"clone {source}" if name in tables else f"as select * from {source}"
+                query(f"create or replace table {slot}.{name} {copy}")
+            query("create schema if not exists published")
+            query(f"create or replace table {POINTER} as select '{slot}' as slot, current_timestamp() as published_at")
+        return {
+            "published_schema": slot,
+            "published_relations": len(relations),
+            "publish_seconds": round(time.perf_counter() - started, 3),
+        }
+
+    def query_published(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """A query naming `analytics.<relation>`, run against the last published schema instead;
+        MissingRelationError when nothing is published yet."""
+        with self.session() as query:
+            slot = _published_slot(query)
+            if slot is None:
+                raise MissingRelationError("nothing is published yet (the dashboard asset publishes after each run)")
+            return query(_ANALYTICS.sub(f"{slot}.", sql), params)
 
     @contextmanager
     def session(self) -> Iterator[Query]:
@@ -85,6 +168,18 @@ class SnowflakeWarehouse(Warehouse):
             cursor.execute(f"create or replace table {target} as select * from {building}")
             cursor.execute(f"drop table {building}")
         return len(rows)
+
+
+def _published_slot(query: Query) -> str | None:
+    """The schema readers read, as the last publish left it; None before the first."""
+    try:
+        rows = query(f"select slot from {POINTER}", ())
+    except MissingRelationError:
+        return None
+    slot = rows[0][0].lower() if rows else None
+    if slot is not None and slot not in PUBLISHED_SLOTS:
+        raise ValueError(f"{POINTER} names {slot!r}, not one of {PUBLISHED_SLOTS}")
+    return slot
 
 
 def _bindable(value: Any) -> Any:

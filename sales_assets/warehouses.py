@@ -15,7 +15,7 @@ from typing import Any
 
 import dlt
 import duckdb
-from dagster import AssetKey, ConfigurableResource, build_resources
+from dagster import AssetKey, ConfigurableResource, Failure, build_resources
 
 from sales_assets.publish import publish
 from sales_assets.settings import Settings
@@ -35,6 +35,10 @@ Query = Callable[[str, Sequence[Any]], list[tuple]]
 
 class MissingRelationError(Exception):
     """A query named a table or view the warehouse does not hold (yet)."""
+
+
+class WarehouseUnreachable(Exception):
+    """The warehouse stopped answering while a step used it; the message says how it failed."""
 
 
 def relation_name(key: AssetKey) -> str:
@@ -88,10 +92,24 @@ class Warehouse(ConfigurableResource):
         """
         raise NotImplementedError
 
-    def publish(self) -> dict[str, Any]:
-        """Make the warehouse's current state the one readers (the dashboard, BI tools) see;
-        returns metadata saying how. An engine whose readers see committed data only has nothing to do."""
-        return {"published": "in place: readers see committed data only"}
+    def description(self) -> str:
+        """Where the warehouse is, for people and error messages (never a secret)."""
+        raise NotImplementedError
+
+    def unreachable(self, err: BaseException) -> str | None:
+        """What says the warehouse cannot be reached, in `err` or the errors behind it, if that is why
+        it failed. An embedded file is never unreachable (a missing or locked one is another error)."""
+        return None
+
+    def probe(self) -> str | None:
+        """Why the warehouse cannot be reached now, or None while it answers (quickly: seconds)."""
+        return None
+
+    def publish(self, relations: Sequence[AssetKey]) -> dict[str, Any]:
+        """Make the current state of `relations` (what the dashboard reads) the one readers see, all
+        of it at once; returns metadata saying how. A run that fails before this leaves readers on
+        the last complete run, never on a half-built one."""
+        raise NotImplementedError
 
     def relations(self) -> list[AssetKey]:
         """The warehouse's tables and views as [schema, name], schema by schema as data flows."""
@@ -119,7 +137,11 @@ class DuckDBWarehouse(Warehouse):
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return super().dlt_pipeline(name)
 
-    def publish(self) -> dict[str, Any]:
+    def description(self) -> str:
+        return self.path
+
+    def publish(self, relations: Sequence[AssetKey]) -> dict[str, Any]:
+        # The whole file, whatever `relations`: one copy is the unit that renames atomically.
         published = publish(Path(self.path))
         return {
             "published_path": published.path.as_posix(),
@@ -165,6 +187,25 @@ class DuckDBWarehouse(Warehouse):
                 conn.executemany(insert + value_rows(1, len(columns)), [list(row) for row in rows])
             conn.execute("commit")
         return len(rows)
+
+
+@contextmanager
+def failing_clearly_if_unreachable(warehouse: Warehouse, doing: str) -> Iterator[None]:
+    """Turn "the warehouse cannot be reached" into one failure naming the warehouse and what the
+    step was doing; other errors pass as they are. Not retried: a run that stops here published
+    nothing, and its partitions are rerun once the warehouse is back (steps are idempotent)."""
+    try:
+        yield
+    except Exception as err:
+        reason = str(err) if isinstance(err, WarehouseUnreachable) else warehouse.unreachable(err)
+        if reason is None:
+            raise
+        raise Failure(
+            f"The warehouse ({warehouse.description()}) was unreachable {doing} ({reason}). Nothing was "
+            "published: the dashboard keeps showing the last complete run. Rerun these partitions once "
+            "the warehouse is back.",
+            allow_retries=False,
+        ) from err
 
 
 def table_ddl(key: AssetKey, columns: Sequence[tuple[str, str]]) -> tuple[str, str]:

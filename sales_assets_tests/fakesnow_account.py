@@ -5,13 +5,18 @@ fakesnow serves the Snowflake protocol from DuckDB in this process, so snowflake
 dagster-snowflake's SnowflakeResource) and dbt-snowflake subprocesses connect to it as to an account.
 """
 
+import importlib
+import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import fakesnow.transforms
 import pytest
+import uvicorn
 
 # The function, taken before its first call imports the submodule `fakesnow.server`, which then
 # replaces the package attribute of the same name: a second `fakesnow.server()` would call a module.
@@ -26,22 +31,71 @@ ACCOUNT = {
 }
 
 
+class Emulator:
+    """fakesnow's server on 127.0.0.1, stopped and started again on the same port as a test needs
+    (an outage); its databases live in this process, so they outlast a stop."""
+
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port: int = sock.getsockname()[1]
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.stopped_at = 0.0
+
+    def start(self) -> None:
+        app = importlib.import_module("fakesnow.server").app  # what fakesnow.server() serves
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, name="fakesnow server", daemon=True)
+        self._thread.start()
+        while self._thread.is_alive() and not self._server.started:
+            self._thread.join(0.05)
+        if not self._server.started:
+            raise RuntimeError(f"fakesnow did not start on 127.0.0.1:{self.port}")
+
+    def stop(self) -> None:
+        """As Snowflake going away: the port refuses connections from now on."""
+        if self._server is not None and self._thread is not None:
+            self.stopped_at = time.time()
+            self._server.should_exit = True
+            self._thread.join()
+            self._server = self._thread = None
+
+
+@contextmanager
+def fakesnow_emulator(database: str) -> Iterator[tuple[dict[str, str], Emulator]]:
+    """`fakesnow_account`, with the emulator to stop and start again."""
+    emulator = Emulator()
+    emulator.start()
+    try:
+        with _account(database, emulator.port) as env:
+            yield env, emulator
+    finally:
+        emulator.stop()
+
+
 @contextmanager
 def fakesnow_account(database: str) -> Iterator[dict[str, str]]:
     """Serve fakesnow and set the environment SALES_TARGET=snowflake reads; yields that environment.
 
     `database` must not be named like a schema (fakesnow's views break then).
     """
-    with serve_fakesnow() as server, pytest.MonkeyPatch.context() as patch:
+    with serve_fakesnow() as server, _account(database, server["port"]) as env:
+        yield env
+
+
+@contextmanager
+def _account(database: str, port: int) -> Iterator[dict[str, str]]:
+    with pytest.MonkeyPatch.context() as patch:
         env = {
             **ACCOUNT,
             "SNOWFLAKE_DATABASE": database,
             "SALES_TARGET": "snowflake",
             # Turns on the emulator's workaround (dbt_project.yml); production targets never match.
             "SALES_DBT_TARGET": "fakesnow",
-            "SNOWFLAKE_HOST": server["host"],
-            "SNOWFLAKE_PORT": str(server["port"]),
-            "SNOWFLAKE_PROTOCOL": server["protocol"],
+            "SNOWFLAKE_HOST": "127.0.0.1",
+            "SNOWFLAKE_PORT": str(port),
+            "SNOWFLAKE_PROTOCOL": "http",
         }
         for name, value in env.items():
             patch.setenv(name, value)

@@ -28,6 +28,7 @@ from streamlit.testing.v1 import AppTest
 from sales_assets.dashboard import data, display, insight_data
 from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
 from sales_assets.dashboard.data import Filters
+from sales_assets.dashboard_asset import READS
 from sales_assets.publish import publish
 from sales_assets.settings import load_settings
 from sales_assets.warehouses import open_warehouse
@@ -473,7 +474,8 @@ def same(got, expected) -> bool:
 
 
 def test_same_figures_on_snowflake(warehouse: Path, reader: DuckDBReader, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SALES_TARGET=snowflake: the same query functions through SnowflakeWarehouse.query, against fakesnow."""
+    """SALES_TARGET=snowflake: the same query functions through SnowflakeWarehouse, against fakesnow, reading
+    what the dashboard asset published."""
     with fakesnow_account(SNOWFLAKE_DATABASE):
         settings = load_settings()
         with open_warehouse(settings) as snowflake_warehouse:
@@ -484,6 +486,9 @@ def test_same_figures_on_snowflake(warehouse: Path, reader: DuckDBReader, monkey
             with open_warehouse(settings) as snowflake_warehouse:
                 snowflake_warehouse.query("create schema if not exists analytics")
             copy_schema(warehouse, "analytics", SNOWFLAKE_DATABASE)
+            assert check_warehouse(snow).kind == "not_materialized"  # built, but not published yet
+            with open_warehouse(settings) as snowflake_warehouse:
+                assert snowflake_warehouse.publish(READS)["published_relations"] == len(READS)
             assert check_warehouse(snow).ready
             for filters in (WHOLE_MONTH, NARROW):
                 for name in FIGURES:

@@ -1,10 +1,12 @@
 """Read-only access to the warehouse's `analytics` schema, the same small interface for both engines.
 
 A `Reader` runs one query with `?` parameters and returns rows, through the pipeline's own warehouse
-resource (sales_assets.warehouses). On DuckDB it reads the published copy, never the file the
-pipeline writes (sales_assets/publish.py): a read-only connection would keep Dagster from writing,
-and a run writing would keep the dashboard from reading. The copy is opened for each query and
-closed at once, so a new publication is seen on the next query. Every way the warehouse can be unusable (no file,
+resource (sales_assets.warehouses), always from what the last complete run published. On DuckDB
+it reads the published copy, never the file the pipeline writes (sales_assets/publish.py): a
+read-only connection would keep Dagster from writing, and a run writing would keep the dashboard
+from reading. The copy is opened for each query and closed at once, so a new publication is seen
+on the next query. On Snowflake it reads the published schema (sales_assets/snowflake_warehouse.py),
+so a run that stopped halfway shows nothing of itself. Every way the warehouse can be unusable (no file,
 models not built, a writer holding the lock, Snowflake unreachable) is a `WarehouseUnavailable` with
 a message for people, so the app shows a page instead of a traceback.
 """
@@ -86,9 +88,12 @@ class WarehouseReader:
         self.warehouse = warehouse
         self.description = description
 
+    def read(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        return self.warehouse.query(sql, params)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         try:
-            return self.warehouse.query(sql, params)
+            return self.read(sql, params)
         except MissingRelationError as err:
             raise NotMaterialized(f"The analytics tables are not built yet ({err}).", HOW_TO_BUILD) from err
         except duckdb.IOException as err:
@@ -117,7 +122,10 @@ class DuckDBReader(WarehouseReader):
 
 
 class SnowflakeReader(WarehouseReader):
-    """Snowflake through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
+    """Snowflake's published schema through the project's SnowflakeWarehouse (`?` parameters bound server-side)."""
+
+    def read(self, sql: str, params: Sequence[Any]) -> list[tuple]:
+        return self.warehouse.query_published(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         # Imported here: the Snowflake connector takes seconds to import, and only this reader needs it.
