@@ -30,6 +30,12 @@ from sales_assets.warehouses import MissingRelationError, Query, Warehouse, rela
 # Snowflake's "does not exist or not authorized" (SQL compilation error 002003).
 _SNOWFLAKE_MISSING_OBJECT = 2003
 _INSERT_ROWS = 200  # rows per INSERT in replace_table
+# dlt fills this template per statement (str.format: literal braces doubled), so Snowflake's query
+# history says which pipeline, table and load each statement of a load belongs to.
+DLT_QUERY_TAG = (
+    '{{"app": "sales_assets", "pipeline_name": "{pipeline_name}", "resource": "{resource}", '
+    '"table": "{table}", "load_id": "{load_id}"}}'
+)
 PUBLISHED_SLOTS = ("published_a", "published_b")
 POINTER = "published.current"
 # What the connector (and dbt, which quotes it) says when Snowflake cannot be reached: its
@@ -63,7 +69,7 @@ class SnowflakeWarehouse(Warehouse):
             # query parameters to the connector as they are.
             credentials._snowflake_host = extra["host"]
             credentials.query = {name: extra[name] for name in ("port", "protocol") if name in extra}
-        return dlt.destinations.snowflake(credentials=credentials, query_tag='{"app": "sales_assets"}')
+        return dlt.destinations.snowflake(credentials=credentials, query_tag=DLT_QUERY_TAG)
 
     def description(self) -> str:
         sf, extra = self.snowflake, self.snowflake.additional_snowflake_connection_args or {}

@@ -10,6 +10,7 @@ Then the same two partitions and the same incremental rerun go through both ware
 analytics table, the row counts and the checks' results must agree.
 """
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,6 +213,17 @@ def test_dlt_snowflake_destination_is_configured_without_loading(monkeypatch: py
     assert params["user"] == "ci" and params["warehouse"] == "compute_wh" and params["role"] == "transformer"
     assert params["host"] == "acme.privatelink.example" and params["timezone"] == "UTC"
     assert "not-a-secret" not in str(credentials), "dlt must not render the password"
+    # dlt formats the query tag with str.format for each statement (a tag with plain JSON braces
+    # made every load fail with KeyError before its first statement).
+    tag = pipeline.destination.config_params["query_tag"]
+    rendered = tag.format(pipeline_name="sales_orders", resource="header", table="sales_order_header", load_id="1.5")
+    assert json.loads(rendered) == {
+        "app": "sales_assets",
+        "pipeline_name": "sales_orders",
+        "resource": "header",
+        "table": "sales_order_header",
+        "load_id": "1.5",
+    }
 
 
 # Headline figures, shown side by side (`pytest -s`) and compared: the same SQL on both warehouses.
