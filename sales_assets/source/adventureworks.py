@@ -4,18 +4,21 @@ The download (`AdventureWorks-oltp-install-script.zip`, microsoft/sql-server-sam
 `instawdb.sql` and one `<Table>.csv` per table, loaded by BULK INSERT: no header, fields by position
 in the CREATE TABLE's column order, an empty field is NULL. Three formats occur, sniffed per file:
 
-- 8-bit text, TAB between fields, LF (or CRLF) between rows. Decoded as UTF-8 when the whole file is
-  valid UTF-8 (the current script loads every file with CODEPAGE='65001'), else as Windows-1252
-  (older downloads: their 8-bit files were written in the Windows ANSI code page; cp1252 equals
-  latin-1 on every printable latin-1 character and also maps 0x80-0x9F to the characters Windows
-  meant, where latin-1 would give control codes);
+- 8-bit text, TAB between fields, LF (or CRLF) between rows. Decoded as UTF-8 (the current script
+  loads every file with CODEPAGE='65001'), unless the file holds bytes that are not UTF-8 and no
+  character that is: then as Windows-1252 (older downloads: their 8-bit files were written in the
+  Windows ANSI code page; cp1252 equals latin-1 on every printable latin-1 character and also maps
+  0x80-0x9F to the characters Windows meant, where latin-1 would give control codes). A UTF-8 file
+  with a damaged byte is thus reported, naming the line, rather than read as Windows-1252;
 - UTF-16LE with a BOM ("widechar"), TAB between fields, CRLF between rows;
 - `+|` between fields and `&|` + CRLF/LF after each row (Person.csv, Store.csv, ...), UTF-16LE with
   a BOM or UTF-8; fields may hold line breaks and tabs (their XML columns).
 
-Rows are checked and converted to the contract's types (exact Decimals, booleans, ISO datetimes,
-upper-case GUIDs), computed columns are computed as SQL Server defines them, and the whole source is
-written by `writer.write_source`, so nothing is replaced unless every file was read.
+Every row ends in its terminator, the last one included (as in every file of the download), so a
+file cut short is reported, not imported without its tail. Rows are checked and converted to the
+contract's types (exact Decimals, booleans, ISO datetimes, upper-case GUIDs), each value within its
+column's declared size; computed columns are computed as SQL Server defines them, and the whole
+source is written by `writer.write_source`, so nothing is replaced unless every file was read.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from itertools import chain
 from pathlib import Path
 
@@ -138,8 +142,14 @@ LAYOUTS: tuple[FileLayout, ...] = tuple(_layout(table, spec) for table, spec in 
 # -- reading the files ----------------------------------------------------------------------------
 
 
+# Decoded with surrogateescape, a byte that is not UTF-8 becomes a lone surrogate U+DC80..U+DCFF.
+_NOT_UTF8 = re.compile(r"[\udc80-\udcff]")
+_UTF8_BEYOND_ASCII = re.compile(r"[^\x00-\x7f\udc80-\udcff]")
+
+
 def sniff_encoding(path: Path) -> str:
-    """The codec that reads `path`: by BOM, else UTF-16LE if it has NUL bytes, else UTF-8 if valid, else cp1252."""
+    """The codec that reads `path`: by BOM, else UTF-16LE if it has NUL bytes, else UTF-8 unless the
+    file holds bytes that are not UTF-8 and no character that is, else cp1252."""
     with path.open("rb") as raw:
         head = raw.read(4096)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -149,14 +159,40 @@ def sniff_encoding(path: Path) -> str:
         if b"\x00" in head:
             return "utf-16-le"
         raw.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        not_utf8 = utf8 = False
+        while True:
+            chunk = raw.read(1 << 20)
+            text = decoder.decode(chunk, final=not chunk)
+            if not text.isascii():
+                not_utf8 = not_utf8 or _NOT_UTF8.search(text) is not None
+                utf8 = utf8 or _UTF8_BEYOND_ASCII.search(text) is not None
+            if not chunk:
+                break
+    return "cp1252" if not_utf8 and not utf8 else "utf-8"
+
+
+def _undecodable(path: Path, encoding: str) -> AdventureWorksImportError:
+    """The error for a file that is not valid `encoding` text, naming the line of its first bad byte.
+
+    Reading stops at the first bad byte without knowing its line, so the file is decoded once more,
+    counting line breaks up to that byte.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with path.open("rb") as raw:
         try:
             while chunk := raw.read(1 << 20):
-                decoder.decode(chunk)
+                line += decoder.decode(chunk).count("\n")
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+        except UnicodeDecodeError as error:
+            line += error.object[: error.start].decode(error.encoding, "replace").count("\n")
+            bad = error.object[error.start : error.end].hex(" ")
+            label = encoding.removesuffix("-sig").upper()
+            return AdventureWorksImportError(
+                f"{path.name}, line {line}: cannot be decoded as {label} ({error.reason}: bytes {bad})"
+            )
+    return AdventureWorksImportError(f"{path.name}: cannot be decoded as {encoding}")  # not reached
 
 
 @dataclass(frozen=True)
@@ -170,17 +206,27 @@ def _strip_eol(line: str) -> str:
     return line[:-1].removesuffix("\r") if line.endswith("\n") else line
 
 
-def _tab_records(lines: Iterable[str]) -> Iterator[Record]:
+def _cut_short(path: Path, record: Record, terminator: str) -> AdventureWorksImportError:
+    return _error(path, record, f"the file ends inside this row, before its terminator ({terminator}): cut short?")
+
+
+def _tab_records(path: Path, lines: Iterable[str]) -> Iterator[Record]:
     row = 0
     for number, line in enumerate(lines, start=1):
         text = _strip_eol(line)
         if not text:
             continue  # a blank line (e.g. at the end of the file) holds no row
         row += 1
-        yield Record(row, number, text.split("\t"))
+        record = Record(row, number, text.split("\t"))
+        if not line.endswith("\n"):
+            raise _cut_short(path, record, "a line break")
+        if "\r" in text:
+            # Only before the LF of a CRLF: fields of the TAB format hold no line breaks.
+            raise _error(path, record, "a stray carriage return (CR) inside the row; rows end in LF or CRLF")
+        yield record
 
 
-def _pipe_records(lines: Iterable[str]) -> Iterator[Record]:
+def _pipe_records(path: Path, lines: Iterable[str]) -> Iterator[Record]:
     """Rows ending in `&|` at a line end; a line break inside a field belongs to the field."""
     row, start, pending = 0, 0, []
     for number, line in enumerate(lines, start=1):
@@ -189,15 +235,15 @@ def _pipe_records(lines: Iterable[str]) -> Iterator[Record]:
             if not text:
                 continue
             start = number
-        if text.endswith("&|"):
+        if text.endswith("&|") and line.endswith("\n"):
             pending.append(text[:-2])
             row += 1
             yield Record(row, start, "".join(pending).split("+|"))
             pending = []
         else:
             pending.append(line)
-    if pending:  # the last row without its terminator, which BULK INSERT also accepts
-        yield Record(row + 1, start, _strip_eol("".join(pending)).split("+|"))
+    if pending:
+        raise _cut_short(path, Record(row + 1, start, []), "&| and a line break")
 
 
 def read_records(path: Path) -> tuple[str, Iterator[Record]]:
@@ -208,7 +254,7 @@ def read_records(path: Path) -> tuple[str, Iterator[Record]]:
         first = stream.readline()
     except UnicodeDecodeError as error:
         stream.close()
-        raise AdventureWorksImportError(f"{path.name}: cannot be decoded as {encoding}: {error}") from error
+        raise _undecodable(path, encoding) from error
     pipes = "+|" in first or _strip_eol(first).endswith("&|")
     kind = "+| fields, &| rows" if pipes else "tab-separated"
 
@@ -216,9 +262,9 @@ def read_records(path: Path) -> tuple[str, Iterator[Record]]:
         with stream:
             lines = chain([first], stream)
             try:
-                yield from (_pipe_records(lines) if pipes else _tab_records(lines))
+                yield from (_pipe_records(path, lines) if pipes else _tab_records(path, lines))
             except UnicodeDecodeError as error:
-                raise AdventureWorksImportError(f"{path.name}: cannot be decoded as {encoding}: {error}") from error
+                raise _undecodable(path, encoding) from error
 
     return f"{encoding.removesuffix('-sig').upper()}, {kind}", records()
 
@@ -236,11 +282,25 @@ def _datetime(text: str) -> str:
     return value.isoformat(" ")
 
 
-def _decimal(text: str) -> Decimal:
-    value = Decimal(text.strip())
-    if not value.is_finite():
-        raise ValueError("not a finite number")
+def _integer(text: str, bits: int) -> int:
+    value = int(text)
+    if not -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        raise ValueError("out of the column's range")
     return value
+
+
+def _decimal(text: str, integer_digits: int) -> Decimal:
+    value = Decimal(text.strip())
+    if not value.is_finite() or (value and value.adjusted() >= integer_digits):
+        raise ValueError("not a finite number within the column's precision")
+    return value
+
+
+def _text(text: str, length: int) -> str:
+    # SQL Server would refuse it too ("String or binary data would be truncated").
+    if len(text) > length:
+        raise ValueError("longer than the column holds")
+    return text
 
 
 _BITS = {"0": False, "1": True, "false": False, "true": True}
@@ -261,18 +321,27 @@ def _guid(text: str) -> str:
     return text.upper()
 
 
+_INTEGER_BITS = {"SMALLINT": 16, "INTEGER": 32}  # SQL Server's smallint (and tinyint) and int
+_NUMBER = re.compile(r"(?:NUMERIC|DECIMAL)\((\d+),(\d+)\)")
+_CHARACTERS = re.compile(r"N?(?:VAR)?CHAR\((\d+)\)")
+
+
 def _converter(declaration: str) -> Callable[[str], object]:
+    """The function that turns a field into the value of a column so declared, or raises ValueError."""
     kind = declaration.split()[0].split("(")[0].upper()
-    if kind in {"INTEGER", "SMALLINT"}:
-        return int
-    if kind in {"NUMERIC", "DECIMAL"}:
-        return _decimal
+    if kind in _INTEGER_BITS:
+        return partial(_integer, bits=_INTEGER_BITS[kind])
+    if number := _NUMBER.match(declaration):
+        precision, scale = int(number[1]), int(number[2])
+        return partial(_decimal, integer_digits=precision - scale)
     if kind == "DATETIME":
         return _datetime
     if kind == "BOOLEAN":
         return _bit
     if declaration.startswith("CHAR(36)"):
         return _guid
+    if characters := _CHARACTERS.match(declaration):
+        return partial(_text, length=int(characters[1]))
     return str
 
 
@@ -307,7 +376,7 @@ def _convert(layout: FileLayout, path: Path, file_format: str, records: Iterator
         for n, fields in ((full, layout.columns), (stored, layout.stored_columns))
     }
     computed = [(names.index(name), _COMPUTED[(table, name)]) for name in names if name in layout.computed]
-    decimals = [i for i, (_, decl) in enumerate(table.columns) if _converter(decl) is _decimal]
+    decimals = [i for i, (_, decl) in enumerate(table.columns) if _NUMBER.match(decl)]
     keys = [names.index(c) for c in table.primary_key]
     seen: dict[tuple, int] = {}
     for record in records:
@@ -325,7 +394,8 @@ def _convert(layout: FileLayout, path: Path, file_format: str, records: Iterator
                     row[position] = convert(text)
                 except (ValueError, KeyError, InvalidOperation) as error:
                     kind = table.columns[position][1].split()[0]
-                    raise _error(path, record, f"{names[position]} {text[:40]!r} is not a valid {kind}") from error
+                    shown = repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text):,} characters)"
+                    raise _error(path, record, f"{names[position]} {shown} is not a valid {kind}") from error
             elif not nullable:
                 raise _error(path, record, f"{names[position]} is empty, but {table.qualified_name} requires it")
         if computed:

@@ -89,22 +89,32 @@ joined as (
 
 ),
 
-shares as (
+weights as (
 
-    {#- Each line's cumulative share of its order, before and after the line; allocations are
-        differences of rounded cumulative amounts, so an order's lines sum to its header exactly. -#}
+    {#- Each line's weight, cumulative through the line and before it, and its order's total: its
+        line_total in millionths (line_total's last decimal, so a whole number), or for an order
+        whose lines total 0, one per line (an even split). Allocations are differences of rounded
+        cumulative amounts (macros/allocate.sql), so an order's lines sum to its header exactly. -#}
     select
         *,
-        case
-            when order_line_total = 0
-                then cast(line_number as double) / order_line_count
-            else cumulative_line_total / order_line_total
-        end as share_through_line,
-        case
-            when order_line_total = 0
-                then cast(line_number - 1 as double) / order_line_count
-            else (cumulative_line_total - line_total) / order_line_total
-        end as share_before_line
+        trunc(
+            case
+                when order_line_total = 0 then line_number
+                else cumulative_line_total * 1000000
+            end
+        ) as weight_through_line,
+        trunc(
+            case
+                when order_line_total = 0 then line_number - 1
+                else (cumulative_line_total - line_total) * 1000000
+            end
+        ) as weight_before_line,
+        trunc(
+            case
+                when order_line_total = 0 then order_line_count
+                else order_line_total * 1000000
+            end
+        ) as order_weight
 
     from joined
 
@@ -128,9 +138,9 @@ select
     cast(unit_price * unit_price_discount * order_qty as decimal(19, 4)) as discount_amount,
     standard_cost,
     cast(line_total - order_qty * standard_cost as decimal(38, 6)) as gross_margin,
-    {{ allocate('order_subtotal', 'share_through_line', 'share_before_line') }} as subtotal,
-    {{ allocate('order_tax_amount', 'share_through_line', 'share_before_line') }} as tax_amount,
-    {{ allocate('order_freight', 'share_through_line', 'share_before_line') }} as freight,
-    {{ allocate('order_total_due', 'share_through_line', 'share_before_line') }} as total_due
+    {{ allocate('order_subtotal', 'weight_through_line', 'weight_before_line', 'order_weight') }} as subtotal,
+    {{ allocate('order_tax_amount', 'weight_through_line', 'weight_before_line', 'order_weight') }} as tax_amount,
+    {{ allocate('order_freight', 'weight_through_line', 'weight_before_line', 'order_weight') }} as freight,
+    {{ allocate('order_total_due', 'weight_through_line', 'weight_before_line', 'order_weight') }} as total_due
 
-from shares
+from weights
