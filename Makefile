@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install run dev dashboard chromium test reliability bench lint format source simulate freshness clean
+.PHONY: install run dev dashboard chromium test reliability load bench lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -68,10 +68,10 @@ run: install
 dev: install
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
 
-## The sales dashboard on http://127.0.0.1:8501 (set DASHBOARD_PORT to change the port), read-only.
+## The sales dashboard on http://127.0.0.1:8501 (set DASHBOARD_PORT to change the port), read-only
+## (how it is served: sales_assets/dashboard/__main__.py).
 dashboard: install
-	$(BIN)/streamlit run sales_assets/dashboard/app.py --server.address 127.0.0.1 --server.port $${DASHBOARD_PORT:-8501} \
-		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+	$(BIN)/python -m sales_assets.dashboard
 
 ## Debian's chromium for the dashboard's browser test (Playwright drives it; it never downloads a
 ## browser). Best effort: without root or apt the test is skipped and says why.
@@ -86,9 +86,15 @@ test: install chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## The slow reliability scenarios (README, "Reliability"): kills at every stage, `dagster dev` killed
-## and restarted, readers while `make run` writes, the load test. One at a time, so the timings hold.
+## and restarted, readers while `make run` writes, Snowflake lost mid-run, secrets, the load test.
+## One at a time, so the timings hold (~20 min).
 reliability: install chromium
 	$(BIN)/python -m pytest -m reliability
+
+## The dashboard and the Dagster UI under concurrent users while a run writes, on this setup
+## (after `make run`): python -m sales_assets.loadtest --help for the options.
+load: install
+	$(BIN)/python -m sales_assets.loadtest
 
 ## What a day costs as history and volume grow (scale 1 and 10, in a temporary directory; ~30 min).
 bench: install

@@ -166,15 +166,7 @@ class DuckDBWarehouse(Warehouse):
     @contextmanager
     def session(self) -> Iterator[Query]:
         with self.connect() as conn:
-            conn.execute("set TimeZone = 'UTC'")
-
-            def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-                try:
-                    return conn.execute(sql, list(params)).fetchall()
-                except duckdb.CatalogException as err:
-                    raise MissingRelationError(str(err).splitlines()[0]) from err
-
-            yield query
+            yield utc_session(conn)
 
     def replace_table(self, key: AssetKey, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> int:
         create, insert = table_ddl(key, columns)
@@ -206,6 +198,19 @@ def failing_clearly_if_unreachable(warehouse: Warehouse, doing: str) -> Iterator
             "the warehouse is back.",
             allow_retries=False,
         ) from err
+
+
+def utc_session(conn: duckdb.DuckDBPyConnection) -> Query:
+    """Queries on a DuckDB connection, in UTC, a missing relation raised as MissingRelationError."""
+    conn.execute("set TimeZone = 'UTC'")
+
+    def query(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        try:
+            return conn.execute(sql, list(params)).fetchall()
+        except duckdb.CatalogException as err:
+            raise MissingRelationError(str(err).splitlines()[0]) from err
+
+    return query
 
 
 def table_ddl(key: AssetKey, columns: Sequence[tuple[str, str]]) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from sales_assets.dashboard import data, display, insight_data
 from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
 from sales_assets.dashboard.data import Filters
 from sales_assets.dashboard_asset import READS
+from sales_assets.loadtest import listening
 from sales_assets.publish import publish
 from sales_assets.settings import load_settings
 from sales_assets.warehouses import open_warehouse
@@ -517,13 +518,11 @@ def sync_api():
 
 @pytest.fixture
 def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run` as `make dashboard` starts it, on a free port of 127.0.0.1."""
+    """The dashboard served as `make dashboard` serves it, on a free port of 127.0.0.1."""
     port = free_port()
-    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse), "SALES_TARGET": "duckdb"}
+    env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse), "SALES_TARGET": "duckdb", "DASHBOARD_PORT": str(port)}
     log = (tmp_path / "streamlit.log").open("w")
-    options = {"address": "127.0.0.1", "port": port, "headless": "true"}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--browser.gatherUsageStats", "false"]
-    command += [part for name, value in options.items() for part in (f"--server.{name}", str(value))]
+    command = [sys.executable, "-m", "sales_assets.dashboard"]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -537,6 +536,8 @@ def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError((tmp_path / "streamlit.log").read_text()) from None
                 time.sleep(0.5)
+        # Reachable from this machine only: its one listening socket is on the loopback address.
+        assert listening([process.pid]) == [f"127.0.0.1:{port}"]
         yield url
     finally:
         process.terminate()
