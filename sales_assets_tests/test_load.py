@@ -30,9 +30,7 @@ from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.daemon import REPO, deployment_env, instance_home
 
 SESSIONS, SECONDS, GRAPHQL_CLIENTS = 20, 60, 4
-# Built up to the 20th: the small source's first return is on the 18th, so raw.sales_return exists
-# before the load (README, Returns, the known gap: the run that creates it leaves lifetime_value NULL
-# for the customers it did not touch, and a `sales_pipeline` run then fails customer_analysis' not_null test).
+# The first 20 days built; the run under load writes the other 11.
 BUILT, WRITTEN = ("2013-01-01", "2013-01-20"), ("2013-01-21", "2013-01-31")
 # p95 bounds in ms. Measured here over five runs (2 CPUs, another test suite running beside, load
 # average 5-6): page opens 21-28 s, reruns 14-19 s, asset queries 10 s, runs list 0.7-2 s. Each rerun

@@ -11,13 +11,22 @@
     lines in fact_sales; recency and the scores, which move with every day and every other
     customer, are left to customer_analysis (a view). -#}
 {%- set has_returns = relation_exists(source('raw', 'sales_return')) -%}
+{#- Return metrics are NULL (unknown) in rows built while raw.sales_return did not exist, and dlt
+    creates it only with the first window that holds a return. From then on every customer's are
+    known, 0 when nothing came back, not only those of the customers a later window touches: so
+    an update that finds returns tracked and such a row left recomputes every customer from all of
+    fact_sales, once (in the run that brings the first return). Every other run finds none and
+    still costs its window's customers: the probe stops at the first NULL (macros/any_row.sql).
+    Coalescing in customer_analysis instead would leave this table saying "unknown" where a full
+    build says 0. -#}
+{%- set recompute_all = is_incremental() and has_returns and any_row(this, 'units_returned is null') -%}
 
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
-    {% if is_incremental() -%}
+    {% if is_incremental() and not recompute_all -%}
     where customer_id in ({{ touched_customers() }})
     {%- endif %}
 

@@ -4,7 +4,6 @@
     table of them would be rewritten whole every day. The per-customer history comes from
     int_customer_totals, which a run updates for the customers it touched; this view adds names,
     places and scores when it is read. -#}
-{%- set has_returns = relation_exists(source('raw', 'sales_return')) -%}
 
 with
 
@@ -156,11 +155,14 @@ select
     cast(scored.revenue / scored.order_count as decimal(19, 4)) as average_order_value,
     scored.units_returned,
     cast(scored.returned_value as decimal(19, 4)) as returned_value,
-    {% if has_returns -%}
-    cast(scored.revenue - scored.returned_value as decimal(38, 6)) as lifetime_value,
-    {%- else -%}
-    cast(scored.revenue as decimal(38, 6)) as lifetime_value,
-    {%- endif %}
+    {#- Net of returns when they are known. Known or not is the row's (int_customer_totals decides
+        it when it builds the customer), not whether raw.sales_return existed when this view was
+        created: the daily job does not recreate views, so a branch taken then would outlive the
+        first return. Each branch cast on its own: a double in the other would make revenue inexact. #}
+    case
+        when scored.returned_value is null then cast(scored.revenue as decimal(38, 6))
+        else cast(scored.revenue - scored.returned_value as decimal(38, 6))
+    end as lifetime_value,
     scored.days_since_last_order,
     scored.expected_days_between_orders,
     case
