@@ -87,7 +87,7 @@ test: install chromium
 
 ## The slow reliability scenarios (README, "Reliability"): kills at every stage, `dagster dev` killed
 ## and restarted, readers while `make run` writes, Snowflake lost mid-run, secrets, the load test.
-## One at a time, so the timings hold (~20 min).
+## One at a time, so the timings hold (~15 min).
 reliability: install chromium
 	$(BIN)/python -m pytest -m reliability
 

@@ -5,8 +5,6 @@ every run that writes, copies the warehouse to its published path, and eagerly a
 updated what the dashboard reads (the weekly and daily refreshes, a manual materialization).
 """
 
-from pathlib import Path
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -19,13 +17,13 @@ from dagster import (
     asset,
 )
 
+from sales_assets.dashboard import APP
 from sales_assets.dashboard.connection import INSIGHT_RELATIONS, RELATIONS
 from sales_assets.translators import OWNER
 from sales_assets.warehouses import Warehouse, failing_clearly_if_unreachable
 
 DASHBOARD = AssetKey(["dashboard", "sales_dashboard"])
 READS = [AssetKey(["analytics", name]) for name in (*RELATIONS, *INSIGHT_RELATIONS)]  # what the app queries
-APP = Path(__file__).resolve().parent / "dashboard" / "app.py"
 # Eager, but not waiting for every daily partition upstream to exist (today's, before its run).
 PUBLISH_AFTER_WRITES = (
     AutomationCondition.eager()

@@ -6,12 +6,14 @@ dagster-snowflake's SnowflakeResource) and dbt-snowflake subprocesses connect to
 """
 
 import importlib
+import os
 import socket
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import fakesnow.transforms
@@ -21,6 +23,9 @@ import uvicorn
 # The function, taken before its first call imports the submodule `fakesnow.server`, which then
 # replaces the package attribute of the same name: a second `fakesnow.server()` would call a module.
 from fakesnow import server as serve_fakesnow
+
+from sales_assets.settings import Settings, load_settings
+from sales_assets_tests.conftest import make_settings
 
 ACCOUNT = {
     "SNOWFLAKE_ACCOUNT": "fakesnow",
@@ -103,6 +108,19 @@ def _account(database: str, port: int) -> Iterator[dict[str, str]]:
         # that makes money inexact, which Snowflake's NUMBER sums are not. Our SQL sums no text.
         patch.setattr(fakesnow.transforms, "numeric_agg_implicit_cast", lambda expression: expression)
         yield env
+
+
+def emulator_settings(root: Path, source: Path) -> Settings:
+    """The settings SALES_TARGET=snowflake reads from the environment `fakesnow_account` set, with
+    this test's source, its own data directory under `root` and the small month's partitions."""
+    local = make_settings(root, source)
+    return replace(
+        load_settings(os.environ),
+        source_dir=source,
+        data_dir=local.data_dir,
+        partitions_start=local.partitions_start,
+        partitions_end=local.partitions_end,
+    )
 
 
 def copy_schema(duckdb_warehouse: Path, schema: str, database: str, tables: list[str] | None = None) -> None:

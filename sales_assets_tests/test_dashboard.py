@@ -25,7 +25,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sales_assets.dashboard import data, display, insight_data
+from sales_assets.dashboard import APP, data, display, insight_data
 from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
 from sales_assets.dashboard.data import Filters
 from sales_assets.dashboard_asset import READS
@@ -37,7 +37,6 @@ from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "sales_assets" / "dashboard" / "app.py"
 SCREENSHOT = REPO / "data" / "screenshots" / "dashboard.png"
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = "O'Brien'; drop table x; --"

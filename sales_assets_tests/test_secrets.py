@@ -13,11 +13,9 @@ every element of the dashboard's pages is searched for the secrets.
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,14 +24,13 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context
 from streamlit.testing.v1 import AppTest
 
 from sales_assets.alerts import ALERTS_SENSOR
+from sales_assets.dashboard import APP
 from sales_assets.dashboard_asset import DASHBOARD
-from sales_assets.settings import load_settings
 from sales_assets.source import tables as t
 from sales_assets.warehouses import open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.daemon import REPO
-from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_emulator
-from sales_assets_tests.test_dashboard import APP
+from sales_assets_tests.fakesnow_account import copy_schema, emulator_settings, fakesnow_emulator
 from sales_assets_tests.test_faults_caught import Webhook
 
 DAY, NEXT_DAY = "2013-01-12", "2013-01-13"
@@ -98,9 +95,7 @@ def test_no_secret_in_what_runs_leave_behind_or_on_the_dashboard(
     with fakesnow_emulator(DATABASE) as (_, emulator):
         monkeypatch.setenv("SNOWFLAKE_PASSWORD", PASSWORD)
         monkeypatch.setenv("SALES_ALERT_WEBHOOK_URL", f"{webhook.url}/{HOOK_TOKEN}")
-        local = make_settings(tmp_path / "snowflake", small_source)
-        settings = replace(load_settings(os.environ), source_dir=small_source, data_dir=local.data_dir)
-        settings = replace(settings, partitions_start=local.partitions_start, partitions_end=local.partitions_end)
+        settings = emulator_settings(tmp_path / "snowflake", small_source)
         assert settings.alert_webhook_url and settings.snowflake
         home = tmp_path / "dagster"
         home.mkdir()

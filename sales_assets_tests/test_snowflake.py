@@ -31,7 +31,7 @@ from sales_assets.source import tables as t
 from sales_assets.warehouses import Warehouse, build_warehouse, open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import ACCOUNT as SNOWFLAKE_USER_ACCOUNT
-from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
+from sales_assets_tests.fakesnow_account import copy_schema, emulator_settings, fakesnow_account
 
 # A Saturday and a Sunday: the week they end is complete, so the weekly forecast has a week to fit.
 FIRST, SECOND = "2013-01-12", "2013-01-13"
@@ -110,15 +110,7 @@ def snowflake_pipeline(
     small_source: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Pipeline:
-    settings = load_settings(os.environ)
-    local = make_settings(tmp_path_factory.mktemp("snowflake"), small_source)
-    settings = replace(
-        settings,
-        source_dir=local.source_dir,
-        data_dir=local.data_dir,
-        partitions_start=local.partitions_start,
-        partitions_end=local.partitions_end,
-    )
+    settings = emulator_settings(tmp_path_factory.mktemp("snowflake"), small_source)
     pipeline = Pipeline(settings)
     with open_warehouse(settings) as warehouse:
         warehouse.query(f"create database if not exists {DATABASE}")

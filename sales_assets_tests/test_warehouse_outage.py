@@ -14,7 +14,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,10 @@ from dagster import AssetKey, DagsterEventType
 from sales_assets import dbt_assets
 from sales_assets.dashboard.connection import check_warehouse, open_reader
 from sales_assets.dashboard_asset import DASHBOARD
-from sales_assets.settings import load_settings
 from sales_assets.source import tables as t
 from sales_assets.warehouses import open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
-from sales_assets_tests.fakesnow_account import Emulator, copy_schema, fakesnow_emulator
+from sales_assets_tests.fakesnow_account import Emulator, copy_schema, emulator_settings, fakesnow_emulator
 
 FIRST, SECOND = "2013-01-12", "2013-01-13"
 DATABASE = "sales_outage"  # not named like a schema (fakesnow)
@@ -68,9 +66,7 @@ def test_snowflake_unreachable_mid_run_fails_naming_it_and_publishes_nothing(
     loaded.run(FIRST, SECOND, selection=[AssetKey(["raw", table.warehouse_name]) for table in t.ALL_TABLES])
 
     with fakesnow_emulator(DATABASE) as (_, emulator):
-        local = make_settings(tmp_path / "snowflake", small_source)
-        settings = replace(load_settings(os.environ), source_dir=small_source, data_dir=local.data_dir)
-        settings = replace(settings, partitions_start=local.partitions_start, partitions_end=local.partitions_end)
+        settings = emulator_settings(tmp_path / "snowflake", small_source)
         with open_warehouse(settings) as warehouse:
             warehouse.query(f"create database if not exists {DATABASE}")
             warehouse.query("create schema if not exists raw")

@@ -3,3 +3,7 @@
 `connection` opens the warehouse (DuckDB read-only, or Snowflake), `data` holds the parameterized
 queries the app shows, `app` is the Streamlit page (`make dashboard`).
 """
+
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "app.py"  # the Streamlit script

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "app.py"
+from sales_assets.dashboard import APP
+
 DEFAULT_PORT = 8501
 
 
