@@ -44,17 +44,17 @@ $(PARSED_FOR):
 	rm -f dbt_project/target/.parsed-for-*
 	touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: sales_assets/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: sales_assets/instance/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp sales_assets/dagster.yaml $@
+	cp sales_assets/instance/dagster.yaml $@
 
 ## Generate the embedded source (skipped by `make run` when it already exists).
 source: install
-	$(BIN)/python -m sales_assets.source generate
+	$(BIN)/python -m sales_assets.sandbox generate
 
 ## Play the order-taking application: today's orders and late changes (see README, "Operations").
 simulate: install
-	$(BIN)/python -m sales_assets.source simulate
+	$(BIN)/python -m sales_assets.sandbox simulate
 
 ## dbt's source freshness: when dlt last loaded each raw table.
 freshness: install
@@ -64,9 +64,10 @@ freshness: install
 run: install
 	$(BIN)/python -m sales_assets.run
 
-## The Dagster UI on http://127.0.0.1:3000 (set DAGSTER_PORT to change the port).
+## The Dagster UI on http://127.0.0.1:3000 (set DAGSTER_PORT to change the port): `dg dev` finds the
+## project by pyproject.toml ([tool.dg]); VIRTUAL_ENV tells it the project's venv is the one in use.
 dev: install
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${DAGSTER_PORT:-3000}
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev --host 127.0.0.1 --port $${DAGSTER_PORT:-3000}
 
 ## The sales dashboard on http://127.0.0.1:8501 (set DASHBOARD_PORT to change the port), read-only
 ## (how it is served: sales_assets/dashboard/__main__.py).
@@ -92,13 +93,13 @@ reliability: install chromium
 	$(BIN)/python -m pytest -m reliability
 
 ## The dashboard and the Dagster UI under concurrent users while a run writes, on this setup
-## (after `make run`): python -m sales_assets.loadtest --help for the options.
+## (after `make run`): python -m sales_assets.measure.loadtest --help for the options.
 load: install
-	$(BIN)/python -m sales_assets.loadtest
+	$(BIN)/python -m sales_assets.measure.loadtest
 
 ## What a day costs as history and volume grow (scale 1 and 10, in a temporary directory; ~30 min).
 bench: install
-	$(BIN)/python -m sales_assets.benchmark
+	$(BIN)/python -m sales_assets.measure.benchmark
 
 lint: install
 	$(BIN)/ruff check sales_assets sales_assets_tests

@@ -8,7 +8,6 @@ whole window at once, unpartitioned ones run once) and prints what it built.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from datetime import date
@@ -17,11 +16,12 @@ from pathlib import Path
 from dagster import DagsterInstance
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from sales_assets.settings import Settings, load_settings
+from sales_assets.core.settings import Settings, load_settings
+from sales_assets.core.warehouses import open_warehouse
+from sales_assets.instance import ensure_home
+from sales_assets.sandbox.generator import GeneratorConfig, generate
 from sales_assets.source.engine import schema_file
-from sales_assets.source.generator import GeneratorConfig, generate
 from sales_assets.source.tables import SCHEMAS
-from sales_assets.warehouses import open_warehouse
 
 
 def ensure_source(settings: Settings) -> None:
@@ -36,10 +36,7 @@ def ensure_source(settings: Settings) -> None:
 
 def ensure_instance(settings: Settings) -> None:
     """A Dagster home (the one `make dev` shows) with this project's instance settings."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster")))
-    home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(Path(__file__).parent / "dagster.yaml", home / "dagster.yaml")
+    ensure_home(Path(os.environ.setdefault("DAGSTER_HOME", str(settings.data_dir / "dagster"))))
     # Batched event writes (as the Makefile sets), and, for this one history-sized run only, one
     # planned event per asset and range instead of one per partition. Not for `make dev`: Dagster
     # tracks in-progress and failed partitions from per-partition planned events, and the marts'
@@ -53,10 +50,9 @@ def main() -> int:
     ensure_instance(settings)
     ensure_source(settings)
 
-    from sales_assets.definitions import defs  # after the source exists; loading never connects
-    from sales_assets.jobs import SALES_JOB
+    from sales_assets.definitions import SALES_JOB, defs  # after the source exists; loading never connects
 
-    job = defs.resolve_job_def(SALES_JOB)
+    job = defs().resolve_job_def(SALES_JOB)
     keys = job.partitions_def.get_partition_keys()
     print(f"Materializing every asset for {len(keys):,} daily partitions ({keys[0]} .. {keys[-1]}) in one run")
     began = time.perf_counter()

@@ -16,10 +16,10 @@ import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from sales_assets.core.settings import Settings, load_settings
 from sales_assets.definitions import build_definitions
-from sales_assets.jobs import SALES_JOB
-from sales_assets.settings import Settings, load_settings
-from sales_assets.source.generator import GeneratorConfig, generate
+from sales_assets.defs.operations.jobs import SALES_JOB
+from sales_assets.sandbox.generator import GeneratorConfig, generate
 
 # A month of orders: small enough for seconds per run, large enough to hold online and reseller
 # orders, discounts and returns.

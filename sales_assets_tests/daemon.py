@@ -16,7 +16,8 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from sales_assets.settings import Settings
+from sales_assets.core.settings import Settings
+from sales_assets.instance import SETTINGS_FILE, dev_command
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -26,7 +27,7 @@ FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus
 def instance_home(home: Path, poll_seconds: int = 3) -> Path:
     """The project's instance settings, run monitoring polling every few seconds."""
     home.mkdir(parents=True, exist_ok=True)
-    settings = (REPO / "sales_assets" / "dagster.yaml").read_text()
+    settings = SETTINGS_FILE.read_text()
     (home / "dagster.yaml").write_text(
         settings.replace("poll_interval_seconds: 15", f"poll_interval_seconds: {poll_seconds}")
     )
@@ -56,9 +57,8 @@ def running_daemon(env: dict[str, str], log: Path) -> AbstractContextManager[sub
 
 
 def running_dagster_dev(env: dict[str, str], log: Path, port: int) -> AbstractContextManager[subprocess.Popen]:
-    """`dagster dev` as `make dev` starts it (webserver, daemon and code server), on 127.0.0.1."""
-    command = [str(BIN / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
-    return running(command, env, log)
+    """`dg dev` as `make dev` starts it (webserver, daemon and code server), on 127.0.0.1."""
+    return running(dev_command(port), env, log)
 
 
 def deployment_env(settings: Settings, home: Path) -> dict[str, str]:
@@ -72,6 +72,7 @@ def deployment_env(settings: Settings, home: Path) -> dict[str, str]:
         "SALES_DATA_DIR": str(settings.data_dir),
         "SALES_PARTITIONS_START": settings.partitions_start.isoformat(),
         "SALES_TARGET": "duckdb",
+        "VIRTUAL_ENV": sys.prefix,  # `dg dev` warns when the venv in use is not the project's
     }
     if settings.partitions_end is not None:
         env["SALES_PARTITIONS_END"] = settings.partitions_end.isoformat()

@@ -24,7 +24,7 @@ import uvicorn
 # replaces the package attribute of the same name: a second `fakesnow.server()` would call a module.
 from fakesnow import server as serve_fakesnow
 
-from sales_assets.settings import Settings, load_settings
+from sales_assets.core.settings import Settings, load_settings
 from sales_assets_tests.conftest import make_settings
 
 ACCOUNT = {

@@ -12,7 +12,7 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterEventType, EventLogEntr
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluation
 from dagster._core.events import DagsterEvent
 
-from sales_assets.alerts import AlertCursor, check_alert
+from sales_assets.defs.quality.alerts import AlertCursor, check_alert
 
 
 def evaluation(passed: bool, window: tuple[str, str], failing: str = "", run_id: str = "run-0001") -> EventLogEntry:

@@ -29,7 +29,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sales_assets.dbt_project import DBT_PROJECT_DIR, dbt_executable
+from sales_assets.defs.transform.project import DBT_PROJECT_DIR, dbt_executable
 
 # The same examples on every run (CI is deterministic), and no example database in the repository.
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None)

@@ -21,7 +21,7 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus, build_schedule_context
 from dagster._core.storage.tags import PARTITION_NAME_TAG
 
-from sales_assets.jobs import DAILY_JOB
+from sales_assets.defs.operations.jobs import DAILY_JOB
 from sales_assets_tests.conftest import START, Pipeline, make_settings
 from sales_assets_tests.daemon import REPO, deployment_env, instance_home, launch, range_tags, running_daemon, wait_for
 from sales_assets_tests.source_rows import connect, line_money
@@ -61,7 +61,7 @@ def test_schedule_sensor_automation_and_a_backfill_at_once_never_collide(
             [
                 sys.executable,
                 "-m",
-                "sales_assets.source",
+                "sales_assets.sandbox",
                 "simulate",
                 "--dir",
                 str(source),

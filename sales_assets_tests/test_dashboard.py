@@ -2,13 +2,15 @@
 
 One module fixture runs the whole pipeline on the small month (2013-01). The data functions are
 checked against plain SQL over analytics.fact_sales written here (not the app's SQL) for two filter
-combinations; the app through Streamlit's AppTest; the served page through Playwright and Debian's
-chromium (skipped, with the reason, where either is missing).
+combinations; the app through Streamlit's AppTest, its headline figures (compact, exact on hover)
+against that SQL too; the served page through Playwright and Debian's chromium (skipped, with the
+reason, where either is missing), including that no headline is cut off at 1280 px with large values.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,27 +19,30 @@ import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sales_assets.core.publish import publish
+from sales_assets.core.settings import load_settings
+from sales_assets.core.warehouses import open_warehouse
 from sales_assets.dashboard import APP, data, display, insight_data
 from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, check_warehouse, open_reader
 from sales_assets.dashboard.data import Filters
-from sales_assets.dashboard_asset import READS
-from sales_assets.loadtest import listening
-from sales_assets.publish import publish
-from sales_assets.settings import load_settings
-from sales_assets.warehouses import open_warehouse
+from sales_assets.defs.dashboard.asset import READS
+from sales_assets.measure.processes import listening
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "data" / "screenshots" / "dashboard.png"
+HEADLINES_SCREENSHOT = SCREENSHOT.with_name("dashboard-headlines.png")
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = "O'Brien'; drop table x; --"
 # Each looking-ahead tab and a text it shows once its figures are in.
@@ -66,6 +71,34 @@ FIGURES = (
 )
 # Each combination with its previous period, worked out by hand: the same length, just before.
 COMBOS = [(WHOLE_MONTH, (date(2012, 12, 1), date(2012, 12, 31))), (NARROW, (date(2012, 12, 30), date(2013, 1, 9)))]
+# The overview's figures in plain SQL over fact_sales (alias s), in the order of data.Kpis' first four, then margin.
+KPI_SELECT = (
+    "coalesce(sum(subtotal), 0), coalesce(sum(total_due), 0),"
+    " count(distinct sales_order_id), count(distinct customer_id), coalesce(sum(gross_margin), 0)"
+)
+# The overview's headlines: label -> kind of figure.
+KPI_KINDS = {
+    "Revenue": "money",
+    "Gross margin": "money",
+    "Total due": "money",
+    "Orders": "count",
+    "Customers": "count",
+    "Average order value": "money",
+}
+# Large values: the small month (2013-01) with every money column of fact_sales a thousand times over, after a
+# copy of it as it was, 92 days earlier. The default 90 days then show hundreds of millions, with changes against
+# the copy.
+MONEY_COLUMNS = (
+    "unit_price", "line_total", "discount_amount", "standard_cost", "gross_margin", "subtotal", "tax_amount",
+    "freight", "total_due",
+)  # fmt: skip
+LARGE_VALUES = (
+    "insert into analytics.fact_sales select * replace (order_date - interval 92 day as order_date)"
+    " from analytics.fact_sales; update analytics.fact_sales set "
+    + ", ".join(f"{column} = {column} * 1000" for column in MONEY_COLUMNS)
+    + " where order_date >= date '2013-01-01'"
+)
+LARGE_PERIOD, LARGE_PREVIOUS = Filters(date(2012, 11, 3), date(2013, 1, 31)), (date(2012, 8, 5), date(2012, 11, 2))
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +150,8 @@ def rows(frame, *columns: str) -> list[tuple]:
 @pytest.mark.parametrize(("filters", "previous"), COMBOS, ids=["whole-month", "narrow"])
 def test_kpis_and_previous_period(warehouse: Path, reader: DuckDBReader, filters: Filters, previous) -> None:
     got = data.kpis(reader, filters)
-    select = (
-        "coalesce(sum(subtotal), 0), coalesce(sum(total_due), 0),"
-        " count(distinct sales_order_id), count(distinct customer_id), coalesce(sum(gross_margin), 0)"
-    )
-    ((revenue, due, orders, customers, margin),) = facts(warehouse, filters, select)
-    previous_figures = facts(warehouse, filters, select, start=previous[0], end=previous[1])[0]
+    ((revenue, due, orders, customers, margin),) = facts(warehouse, filters, KPI_SELECT)
+    previous_figures = facts(warehouse, filters, KPI_SELECT, start=previous[0], end=previous[1])[0]
     assert orders > 0 and margin > 0
     assert (got.previous_filters.start, got.previous_filters.end) == previous
     assert got.current == data.Kpis(revenue, due, orders, customers, margin)
@@ -298,7 +327,7 @@ def test_a_run_writing_leaves_the_dashboard_on_the_published_copy(
     a reader pointed at the written file itself gets a friendly busy state, not a traceback."""
     at = run_app(locked, monkeypatch)
     assert not at.exception and not at.warning and not at.error
-    assert metrics(at)["Revenue"][0] == display.money(data.kpis(reader, WHOLE_MONTH).current.revenue)
+    assert metrics(at)["Revenue"].value == display.headline(data.kpis(reader, WHOLE_MONTH).current.revenue).value
     state = check_warehouse(DuckDBReader(locked))
     assert state.kind == "busy" and "retry in a moment" in state.hint
 
@@ -403,45 +432,123 @@ def run_app(path: Path | None, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=60).run()
 
 
-def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
-    return {m.label: (m.value, m.delta) for m in at.metric}
+def metrics(at: AppTest) -> dict[str, Any]:
+    """Every st.metric of the page (all tabs) by label: .value, .delta ("" when none), .help."""
+    return {m.label: m for m in at.metric}
 
 
-def test_app_shows_the_data_functions_figures(warehouse: Path, reader: DuckDBReader, monkeypatch) -> None:
+def sql_kpis(path: Path, f: Filters, **period: date) -> dict[str, Decimal | int | None]:
+    """The overview's figures by label, from the test's own SQL."""
+    ((revenue, due, orders, customers, margin),) = facts(path, f, KPI_SELECT, **period)
+    average = (revenue / orders).quantize(Decimal("0.0001")) if orders else None  # the marts' rounding
+    return dict(zip(KPI_KINDS, (revenue, margin, due, orders, customers, average), strict=True))
+
+
+def exact(value: Decimal | int, kind: str) -> str:
+    """The test's own exact text: money to the cent (half up) as $1,234.56 or -$1,234.56; counts as 1,234."""
+    if kind == "count":
+        return f"{value:,}"
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"-${-cents:,}" if cents < 0 else f"${cents:,}"
+
+
+def shown_number(text: str) -> tuple[Decimal, Decimal]:
+    """A headline's text read back as a number, and half its last digit's step: "-$7.9M" -> (-7900000, 50000)."""
+    match = re.fullmatch(r"([+-]?)\$?([\d,]+(?:\.\d)?)([KMBT]?)", text)
+    assert match, f"not a headline number: {text!r}"
+    sign, digits, unit = match.groups()
+    scale = Decimal(10) ** (3 * "_KMBT".index(unit or "_"))
+    step = Decimal("0.1") if "." in digits else Decimal(1)
+    return Decimal(f"{sign}{digits.replace(',', '')}") * scale, step * scale / 2
+
+
+def assert_headline(metric, value: Decimal | int, kind: str, previous: Decimal | int | None = None) -> None:
+    """A headline shows `value` (and its change from `previous`) compact, at most 7 characters and within
+    its rounding of the SQL figure, as display.headline formats it; its tooltip has the exact figures."""
+    expected = display.headline(value, kind, previous)
+    assert (metric.value, metric.delta or None) == (expected.value, expected.delta), metric.label
+    number, rounding = shown_number(metric.value)
+    assert len(metric.value) <= 7 and abs(number - value) <= rounding, (metric.label, metric.value, value)
+    tooltip = metric.help.replace("\\$", "$")  # the tooltip is Markdown: dollars are escaped from LaTeX
+    assert tooltip.startswith(f"**{exact(value, kind)}**"), (metric.label, tooltip)
+    if previous is not None:
+        change, rounding = shown_number(metric.delta)
+        assert abs(change - (value - previous)) <= rounding, (metric.label, metric.delta, value - previous)
+        sign = "+" if value >= previous else ""
+        assert f"{exact(previous, kind)}; change {sign}{exact(value - previous, kind)}" in tooltip, tooltip
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "shown", "exactly"),
+    [
+        (Decimal("28532417.5"), "money", "$28.5M", "$28,532,417.50"),
+        (Decimal("999950"), "money", "$1.0M", "$999,950.00"),  # the next unit up, never $1,000.0K
+        (Decimal("999949.994"), "money", "$999.9K", "$999,949.99"),
+        (Decimal("12476.005"), "money", "$12.5K", "$12,476.01"),  # cents half up
+        (Decimal("9999.49"), "money", "$9,999", "$9,999.49"),  # under 10,000 the whole value fits
+        (Decimal("-7892126.3341"), "money", "-$7.9M", "-$7,892,126.33"),
+        (Decimal("1234567890123.4"), "money", "$1.2T", "$1,234,567,890,123.40"),
+        (Decimal("0.0001"), "money", "$0", "$0.00"),
+        (None, "money", "–", "–"),
+        (6713, "count", "6,713", "6,713"),
+        (12345, "count", "12.3K", "12,345"),
+        (0.51234, "percent", "51.2%", "51.23%"),
+    ],
+)
+def test_headline_is_compact_with_the_exact_value_on_hover(value, kind: str, shown: str, exactly: str) -> None:
+    got = display.headline(value, kind)
+    assert (got.value, got.delta) == (shown, None)
+    assert got.help.replace("\\$", "$") == f"**{exactly}**"
+
+
+def test_headline_change_is_compact_with_the_exact_figures_on_hover() -> None:
+    changed = display.headline(Decimal("18014635.9959"), "money", Decimal("25906762.33"), note="a note")
+    assert changed.delta == "-$7.9M"
+    assert changed.help.replace("\\$", "$").split("\n\n") == [
+        "**$18,014,636.00**",
+        "Previous period: $25,906,762.33; change -$7,892,126.33 (-30.5%)",
+        "a note",
+    ]
+    assert display.headline(1500, "count", 1200).delta == "+300"
+
+
+def test_app_shows_the_data_functions_figures(warehouse: Path, monkeypatch) -> None:
+    """Every headline against the test's own SQL: compact value, change, exact figures in the tooltip."""
     at = run_app(warehouse, monkeypatch)
     assert not at.exception and not at.error
     # The default period is the latest 90 days with data: here the whole month, with no orders before it.
-    whole = data.kpis(reader, WHOLE_MONTH).current
     shown = metrics(at)
-    assert shown["Revenue"] == (display.money(whole.revenue), "")
-    assert shown["Total due"][0] == display.money(whole.total_due)
-    assert shown["Orders"][0] == display.count(whole.orders)
-    assert shown["Customers"][0] == display.count(whole.customers)
-    assert shown["Average order value"][0] == display.money(whole.average_order_value)
+    whole = sql_kpis(warehouse, WHOLE_MONTH)
+    for label, kind in KPI_KINDS.items():
+        assert_headline(shown[label], whole[label], kind)
+    assert shown["Revenue"].value.endswith(("K", "M")) and not shown["Orders"].value.endswith("K")  # both forms
     assert [t.label for t in at.tabs] == [
         "Overview", "Customers", "Territories", "Products", "Discounts", "Forecast", "Retention", "Recommendations",
         "Inventory",
     ]  # fmt: skip
-    assert shown["Gross margin"][0] == display.money(whole.gross_margin)
+    ((given, gross),) = facts(warehouse, WHOLE_MONTH, "sum(discount_amount), sum(unit_price * order_qty)")
+    assert_headline(shown["Discount given"], given, "money")
+    assert_headline(shown["Gross (before discounts)"], gross, "money")
+    ((discounted,),) = facts(warehouse, WHOLE_MONTH, "count(distinct sales_order_id)", "and s.unit_price_discount > 0")
+    assert f"{discounted:,} orders with at least one discounted line" in shown["Avg order with discount"].help
+    ((reorder,),) = sql(warehouse, "select count(*) from analytics.inventory_cover where needs_reorder")
+    assert_headline(shown["Products to reorder"], reorder, "count")
 
     at.sidebar.multiselect(key="territories").select("Northwest").run()
-    northwest = data.kpis(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",))).current
+    northwest = sql_kpis(warehouse, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",)))
     assert not at.exception
-    assert metrics(at)["Revenue"][0] == display.money(northwest.revenue) != display.money(whole.revenue)
+    assert_headline(metrics(at)["Revenue"], northwest["Revenue"], "money")
+    assert metrics(at)["Revenue"].value != shown["Revenue"].value
 
-    # The narrow combination: deltas against the previous period, as the data functions compute them.
+    # The narrow combination: every headline with its change against the previous period.
     at.sidebar.date_input(key="dates").set_value((NARROW.start, NARROW.end))
     at.sidebar.multiselect(key="categories").select("Bikes").run()
-    narrow = data.kpis(reader, NARROW)
     assert not at.exception
-    assert metrics(at)["Revenue"] == (
-        display.money(narrow.current.revenue),
-        display.signed_money(narrow.current.revenue - narrow.previous.revenue),
-    )
-    assert metrics(at)["Orders"] == (
-        display.count(narrow.current.orders),
-        display.signed_count(narrow.current.orders - narrow.previous.orders),
-    )
+    narrow, (start, end) = sql_kpis(warehouse, NARROW), COMBOS[1][1]
+    before = sql_kpis(warehouse, NARROW, start=start, end=end)
+    shown = metrics(at)
+    for label, kind in KPI_KINDS.items():
+        assert_headline(shown[label], narrow[label], kind, before[label])
     for grain in data.GRAINS:
         at.radio(key="grain").set_value(grain).run()
         assert not at.exception, grain
@@ -495,7 +602,7 @@ def test_same_figures_on_snowflake(warehouse: Path, reader: DuckDBReader, monkey
                     assert same(getattr(data, name)(snow, filters), getattr(data, name)(reader, filters)), name
         at = run_app(None, monkeypatch)
         assert not at.exception
-        assert metrics(at)["Revenue"][0] == display.money(data.kpis(reader, WHOLE_MONTH).current.revenue)
+        assert metrics(at)["Revenue"].value == display.headline(data.kpis(reader, WHOLE_MONTH).current.revenue).value
 
 
 # --- a real browser -----------------------------------------------------------------------------
@@ -515,12 +622,12 @@ def sync_api():
     return pytest.importorskip("playwright.sync_api", reason="playwright is not installed in this environment")
 
 
-@pytest.fixture
-def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    """The dashboard served as `make dashboard` serves it, on a free port of 127.0.0.1."""
+@contextmanager
+def serving(warehouse: Path, logs: Path) -> Iterator[str]:
+    """The dashboard served as `make dashboard` serves it on `warehouse`, on a free port of 127.0.0.1."""
     port = free_port()
     env = {**os.environ, "SALES_WAREHOUSE_PATH": str(warehouse), "SALES_TARGET": "duckdb", "DASHBOARD_PORT": str(port)}
-    log = (tmp_path / "streamlit.log").open("w")
+    log = (logs / "streamlit.log").open("w")
     command = [sys.executable, "-m", "sales_assets.dashboard"]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -533,7 +640,7 @@ def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((tmp_path / "streamlit.log").read_text()) from None
+                    raise AssertionError((logs / "streamlit.log").read_text()) from None
                 time.sleep(0.5)
         # Reachable from this machine only: its one listening socket is on the loopback address.
         assert listening([process.pid]) == [f"127.0.0.1:{port}"]
@@ -546,6 +653,22 @@ def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def server(sync_api, warehouse: Path, tmp_path: Path) -> Iterator[str]:
+    with serving(warehouse, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def chromium(sync_api) -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def select_territory(sync_api, page, territory: str) -> None:
@@ -565,30 +688,74 @@ def select_territory(sync_api, page, territory: str) -> None:
     raise AssertionError(f"could not select territory {territory!r} in the sidebar")
 
 
-def test_browser_smoke(sync_api, server: str, reader: DuckDBReader) -> None:
+def test_browser_smoke(sync_api, chromium, server: str, reader: DuckDBReader) -> None:
     """The served page: KPIs appear, a sidebar filter changes them; a screenshot is left at SCREENSHOT."""
     northwest = data.kpis(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, ("Northwest",))).current
     whole = data.kpis(reader, WHOLE_MONTH).current
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server)
-            revenue = page.get_by_test_id("stMetricValue").first
-            sync_api.expect(revenue).to_have_text(display.money(whole.revenue), timeout=60_000)
-            select_territory(sync_api, page, "Northwest")
-            sync_api.expect(revenue).to_have_text(display.money(northwest.revenue), timeout=60_000)
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-            print(f"screenshot: {SCREENSHOT}")
-            # The looking-ahead tabs render in the browser too, each left as a screenshot beside it.
-            for tab, shows in LOOKING_AHEAD_TABS.items():
-                page.get_by_role("tab", name=tab).click()
-                sync_api.expect(page.get_by_text(shows).first).to_be_visible(timeout=60_000)
-                # Idle first: a page caught while the script reruns is greyed out.
-                sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
-                shot = SCREENSHOT.with_name(f"dashboard-{tab.lower()}.png")
-                page.screenshot(path=str(shot), full_page=True)
-                print(f"screenshot: {shot}")
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    revenue = page.get_by_test_id("stMetricValue").first
+    sync_api.expect(revenue).to_have_text(display.headline(whole.revenue).value, timeout=60_000)
+    select_territory(sync_api, page, "Northwest")
+    sync_api.expect(revenue).to_have_text(display.headline(northwest.revenue).value, timeout=60_000)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    print(f"screenshot: {SCREENSHOT}")
+    # The looking-ahead tabs render in the browser too, each left as a screenshot beside it.
+    for tab, shows in LOOKING_AHEAD_TABS.items():
+        page.get_by_role("tab", name=tab).click()
+        sync_api.expect(page.get_by_text(shows).first).to_be_visible(timeout=60_000)
+        # Idle first: a page caught while the script reruns is greyed out.
+        sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+        shot = SCREENSHOT.with_name(f"dashboard-{tab.lower()}.png")
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+
+
+# Each tab with headlines and how many it shows.
+HEADLINE_TABS = {"Overview": 6, "Discounts": 4, "Recommendations": 2, "Inventory": 1}
+# The visible headline parts (label, value, change) of the page, each with whether it is cut off: an ellipsis, or
+# its text wider than its box in it or any element inside it (st.metric's value hides the overflow of a
+# Markdown block inside it).
+CUT_OFF = """parts => parts.filter(part => part.offsetParent !== null).map(part => [
+    part.innerText,
+    part.innerText.includes("\u2026") || [part, ...part.querySelectorAll("*")].some(e => e.scrollWidth > e.clientWidth),
+])"""
+HEADLINE_PARTS = ", ".join(f'[data-testid="{part}"]' for part in ("stMetricLabel", "stMetricValue", "stMetricDelta"))
+
+
+@pytest.fixture
+def large_values(warehouse: Path, tmp_path: Path) -> Path:
+    """A copy of the warehouse with LARGE_VALUES, published."""
+    return copy_warehouse(warehouse, tmp_path, LARGE_VALUES)
+
+
+def test_browser_no_headline_is_cut_off(sync_api, chromium, large_values: Path, tmp_path: Path) -> None:
+    """At 1280 px with the sidebar open and revenue in the billions, every headline on every tab shows whole:
+    compact, its exact value in the label's tooltip. A screenshot is left at HEADLINES_SCREENSHOT."""
+    figures = sql_kpis(large_values, LARGE_PERIOD)
+    before = sql_kpis(large_values, LARGE_PERIOD, start=LARGE_PREVIOUS[0], end=LARGE_PREVIOUS[1])
+    expected = [display.headline(figures[label], kind, before[label]) for label, kind in KPI_KINDS.items()]
+    # Large: whole, the revenue would be 11 characters or more (tens of millions), as in the issue.
+    assert len(display.money(figures["Revenue"])) >= 11 and len(display.money(before["Revenue"])) < 11
+    with serving(large_values, tmp_path) as url:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url)
+        values, deltas = page.get_by_test_id("stMetricValue"), page.get_by_test_id("stMetricDelta")
+        sync_api.expect(values.first).to_have_text(expected[0].value, timeout=60_000)
+        assert values.all_inner_texts()[: len(expected)] == [shown.value for shown in expected]
+        assert deltas.all_inner_texts()[: len(expected)] == [shown.delta for shown in expected]
+        for tab, count in HEADLINE_TABS.items():
+            page.get_by_role("tab", name=tab).click()
+            sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+            parts = page.eval_on_selector_all(HEADLINE_PARTS, CUT_OFF)
+            assert len(parts) >= 2 * count, (tab, parts)  # a label and a value each, at least
+            assert not [text for text, cut in parts if cut], f"cut off on {tab}: {parts}"
+        page.get_by_role("tab", name="Overview").click()
+        page.get_by_test_id("stMetric").first.get_by_test_id("stTooltipHoverTarget").hover()
+        tooltip = page.get_by_test_id("stTooltipContent")
+        sync_api.expect(tooltip).to_contain_text(exact(figures["Revenue"], "money"), timeout=10_000)
+        page.wait_for_timeout(500)  # the tooltip fades in
+        HEADLINES_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(HEADLINES_SCREENSHOT))
+        print(f"screenshot: {HEADLINES_SCREENSHOT}")

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, BackfillPolicy, DagsterInstance, build_schedule_context
 
+from sales_assets.core.settings import SettingsError, load_settings
 from sales_assets.dashboard.connection import INSIGHT_RELATIONS, RELATIONS
-from sales_assets.dbt_project import dbt_project
 from sales_assets.definitions import build_definitions
-from sales_assets.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
-from sales_assets.jobs import DAILY_JOB, SALES_JOB
-from sales_assets.settings import SettingsError, load_settings
+from sales_assets.defs.operations.jobs import DAILY_JOB, SALES_JOB
+from sales_assets.defs.quality.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
+from sales_assets.defs.transform.project import dbt_project
 from sales_assets.source import tables as t
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def test_definitions_load_with_the_source_unreachable_and_without_dbt_parse(env:
     manifest = dbt_project.manifest_path
     before = manifest.stat().st_mtime_ns
     code = (
-        "from sales_assets.definitions import defs; print(len(list(defs.resolve_asset_graph().get_all_asset_keys())))"
+        "from sales_assets.definitions import defs; print(len(list(defs().resolve_asset_graph().get_all_asset_keys())))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -22,8 +22,8 @@ from typing import Any
 
 from dagster import Definitions
 
+from sales_assets.core.settings import load_settings
 from sales_assets.definitions import build_definitions
-from sales_assets.settings import load_settings
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from sales_assets.source import faults
+from sales_assets.sandbox import faults
+from sales_assets.sandbox.__main__ import main
+from sales_assets.sandbox.faults import FAULT_KINDS, InjectedFault, inject_faults, parse_kinds
 from sales_assets.source import tables as t
-from sales_assets.source.__main__ import main
-from sales_assets.source.faults import FAULT_KINDS, InjectedFault, inject_faults, parse_kinds
 from sales_assets_tests.source_rows import connect, line_money, money
 
 NOW = datetime(2013, 2, 1, 9, 30, 0)  # the morning after the small source's last day

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, build_sensor_context, instance_for_test
 
-from sales_assets.alerts import ALERTS_SENSOR, AlertWebhook
-from sales_assets.jobs import DAILY_JOB, FACT_SALES
-from sales_assets.source.faults import FAULT_KINDS, InjectedFault, inject_faults
+from sales_assets.defs.operations.jobs import DAILY_JOB, FACT_SALES
+from sales_assets.defs.quality.alerts import ALERTS_SENSOR, AlertWebhook
+from sales_assets.sandbox.faults import FAULT_KINDS, InjectedFault, inject_faults
 from sales_assets_tests.conftest import START, Pipeline, make_settings
 from sales_assets_tests.source_rows import connect
 

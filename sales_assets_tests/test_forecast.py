@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from sales_assets.predict import forecast as fc
+from sales_assets.defs.predict import forecast as fc
 
 FIRST_WEEK = date(2019, 1, 7)  # a Monday
 

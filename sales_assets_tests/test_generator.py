@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from sales_assets.source import baskets, demand, generator, stock, writer
+from sales_assets.sandbox import baskets, demand, generator, stock, writer
+from sales_assets.sandbox.generator import GeneratorConfig, _Weighted, build_rows, generate
 from sales_assets.source import tables as t
-from sales_assets.source.generator import GeneratorConfig, _Weighted, build_rows, generate
 from sales_assets_tests.conftest import END, SMALL, START
 from sales_assets_tests.source_rows import connect, line_money, money
 
@@ -125,7 +125,7 @@ def test_killed_generator_leaves_the_existing_source_untouched_and_no_files_behi
     before = _digest(existing_source)
     script = f"""
 import datetime, os, signal, sys
-from sales_assets.source import generator as g
+from sales_assets.sandbox import generator as g
 
 def rate(day):
     if day >= {START + timedelta(days=20)!r}:
@@ -228,7 +228,7 @@ def test_no_returns_option_omits_the_table(source_without_returns: Path) -> None
 @pytest.mark.parametrize("args", [["--scale", "0.05", "--start", "2014-01-01", "--end", "2014-01-08"]])
 def test_cli_generates_and_reports(tmp_path: Path, args: list[str]) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "sales_assets.source", "generate", "--out", str(tmp_path), *args],
+        [sys.executable, "-m", "sales_assets.sandbox", "generate", "--out", str(tmp_path), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -239,7 +239,7 @@ def test_cli_generates_and_reports(tmp_path: Path, args: list[str]) -> None:
 
 def test_cli_rejects_bad_arguments(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "sales_assets.source", "generate", "--out", str(tmp_path), "--end", "2010-01-01"],
+        [sys.executable, "-m", "sales_assets.sandbox", "generate", "--out", str(tmp_path), "--end", "2010-01-01"],
         capture_output=True,
         text=True,
     )

@@ -15,15 +15,15 @@ import pytest
 import sqlalchemy as sa
 from dagster import AssetKey
 
-from sales_assets.source import queries
-from sales_assets.source import tables as t
-from sales_assets.source.__main__ import main
-from sales_assets.source.adventureworks import (
+from sales_assets.sandbox.__main__ import main
+from sales_assets.sandbox.adventureworks import (
     LAYOUTS,
     AdventureWorksImportError,
     import_adventureworks,
     import_table,
 )
+from sales_assets.source import queries
+from sales_assets.source import tables as t
 from sales_assets.source.engine import schema_file, sqlite_engine
 from sales_assets_tests.source_rows import connect
 

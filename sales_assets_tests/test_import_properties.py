@@ -29,8 +29,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from sales_assets.sandbox.adventureworks import LAYOUTS, AdventureWorksImportError, FileLayout, import_adventureworks
 from sales_assets.source import tables as t
-from sales_assets.source.adventureworks import LAYOUTS, AdventureWorksImportError, FileLayout, import_adventureworks
 from sales_assets_tests.source_rows import connect
 from sales_assets_tests.test_import_adventureworks import write_sample
 

@@ -24,9 +24,9 @@ import duckdb
 import pytest
 from dagster import AssetKey
 
-from sales_assets.jobs import DAILY_JOB
-from sales_assets.sensors import day_ranges
-from sales_assets.source.simulator import simulate
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.defs.operations.sensors import day_ranges
+from sales_assets.sandbox.simulator import simulate
 from sales_assets.source.tables import PERSON, REFERENCE_TABLES
 from sales_assets_tests.conftest import END, START, Pipeline, make_settings
 from sales_assets_tests.source_rows import connect, line_money
@@ -36,7 +36,8 @@ HISTORY_END = date(2013, 1, 28)  # the history runs cover START .. 2013-01-27, t
 # no raw.sales_return, so return metrics are NULL (unknown); the second run, to HISTORY_END, creates it.
 RETURNS_ARRIVE = date(2013, 1, 16)
 LATE = datetime(2013, 1, 31, 16, 0, 0)  # the simulator's "now": today's orders and late changes
-# Unpartitioned tables outside the daily job, refreshed on their own cadence (sales_assets/automation.py).
+# Unpartitioned tables outside the daily job, refreshed on their own cadence
+# (sales_assets/defs/operations/automation.py).
 LOOKING_AHEAD = [
     AssetKey(["analytics", name])
     for name in (

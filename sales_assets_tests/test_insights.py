@@ -21,9 +21,9 @@ import duckdb
 import pytest
 from dagster import AssetKey
 
-from sales_assets.predict import checks
-from sales_assets.source.generator import GeneratorConfig, generate
-from sales_assets.warehouses import DuckDBWarehouse
+from sales_assets.core.warehouses import DuckDBWarehouse
+from sales_assets.defs.quality import predict_checks as checks
+from sales_assets.sandbox.generator import GeneratorConfig, generate
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.source_rows import connect, line_money, money
 

@@ -26,12 +26,12 @@ import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG
 
-from sales_assets.alerts import AlertCursor, finished_runs, run_alerts
-from sales_assets.checks import build_checks
-from sales_assets.dlt_assets import ORDERS_PIPELINE, REFERENCE_PIPELINE
-from sales_assets.jobs import DAILY_JOB
-from sales_assets.partitions import daily_partitions
-from sales_assets.settings import Settings
+from sales_assets.core.partitions import daily_partitions
+from sales_assets.core.settings import Settings
+from sales_assets.defs.ingest.assets import ORDERS_PIPELINE, REFERENCE_PIPELINE
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.defs.quality.alerts import AlertCursor, finished_runs, run_alerts
+from sales_assets.defs.quality.checks import build_checks
 from sales_assets_tests.conftest import START, Pipeline, make_settings
 from sales_assets_tests.daemon import (
     FINISHED,

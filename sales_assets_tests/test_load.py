@@ -1,6 +1,6 @@
 """The dashboard and the Dagster UI under concurrent users while a run writes (`make reliability`).
 
-A month's source with its first 20 days built; then the load tool (`python -m sales_assets.loadtest`,
+A month's source with its first 20 days built; then the load tool (`python -m sales_assets.measure.loadtest`,
 its own process as people run it) starts the dashboard and `dagster dev` as `make dashboard` and
 `make dev` do, launches the daily job over the other 11 days as one run (what the schedule and the
 source-change sensor launch), and once it has started, 20 Streamlit sessions change the sidebar
@@ -23,9 +23,9 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from sales_assets.jobs import DAILY_JOB
-from sales_assets.loadtest import group, listening
-from sales_assets.publish import published_path
+from sales_assets.core.publish import published_path
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.measure.processes import group, listening
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.daemon import REPO, deployment_env, instance_home
 
@@ -60,7 +60,15 @@ def test_dashboard_and_dagster_ui_under_load_while_a_run_writes(
     Pipeline(settings, DagsterInstance.from_config(str(home))).run(*BUILT)
 
     report = tmp_path / "load.json"
-    command = [sys.executable, "-m", "sales_assets.loadtest", "--sessions", str(SESSIONS), "--seconds", str(SECONDS)]
+    command = [
+        sys.executable,
+        "-m",
+        "sales_assets.measure.loadtest",
+        "--sessions",
+        str(SESSIONS),
+        "--seconds",
+        str(SECONDS),
+    ]
     command += ["--graphql-clients", str(GRAPHQL_CLIENTS), "--job", DAILY_JOB, "--first", WRITTEN[0]]
     command += ["--last", WRITTEN[1], "--json", str(report), "--log-dir", str(tmp_path / "logs")]
     tool = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)

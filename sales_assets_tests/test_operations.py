@@ -21,9 +21,9 @@ from pathlib import Path
 
 from dagster import AssetKey, evaluate_automation_conditions, instance_for_test
 
-from sales_assets.dbt_project import dbt_executable, dbt_project
-from sales_assets.jobs import DAILY_JOB, FACT_SALES
-from sales_assets.source.simulator import simulate
+from sales_assets.defs.operations.jobs import DAILY_JOB, FACT_SALES
+from sales_assets.defs.transform.project import dbt_executable, dbt_project
+from sales_assets.sandbox.simulator import simulate
 from sales_assets.source.tables import ALL_TABLES
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.source_rows import connect, line_money, money

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sales_assets.publish import publish, published_path
+from sales_assets.core.publish import publish, published_path
 
 
 def write(path: Path, rows: int) -> None:

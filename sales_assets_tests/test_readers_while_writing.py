@@ -2,7 +2,7 @@
 
 `make run` (its own process, as people run it) builds a month while another process queries
 the warehouse every 50 ms through the dashboard's reader, as the dashboard does per query. Before
-the published copy (sales_assets/publish.py), such a reader made the run fail within a minute on
+the published copy (sales_assets/core/publish.py), such a reader made the run fail within a minute on
 DuckDB's file lock. Now the run succeeds, the reader never errs, and every answer it gets is one
 published state: the first half-month's, or the whole month's, never anything in between.
 """
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from sales_assets.core.publish import published_path
 from sales_assets.dashboard.connection import DuckDBReader
-from sales_assets.publish import published_path
-from sales_assets.source.generator import generate
+from sales_assets.sandbox.generator import generate
 from sales_assets_tests.conftest import SMALL, make_settings
 from sales_assets_tests.daemon import deployment_env
 from sales_assets_tests.source_rows import connect, line_money
@@ -31,7 +31,7 @@ START, MIDDLE, END = date(2013, 1, 1), date(2013, 1, 16), date(2013, 2, 1)
 PROBE = """
 import json, sys, time
 from sales_assets.dashboard.connection import open_reader
-from sales_assets.settings import load_settings
+from sales_assets.core.settings import load_settings
 
 out = open(sys.argv[1], "a", buffering=1)
 with open_reader(load_settings()) as reader:

@@ -25,9 +25,9 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter, build_schedule_context
 from dagster._core.storage.tags import PARENT_RUN_ID_TAG, PARTITION_NAME_TAG
 
-from sales_assets.alerts import AlertCursor, finished_runs, run_alerts
-from sales_assets.jobs import DAILY_JOB
-from sales_assets.sensors import SOURCE_CHANGES_SENSOR, ChangeCursor
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.defs.operations.sensors import SOURCE_CHANGES_SENSOR, ChangeCursor
+from sales_assets.defs.quality.alerts import AlertCursor, finished_runs, run_alerts
 from sales_assets_tests.conftest import START, Pipeline, make_settings
 from sales_assets_tests.daemon import (
     REPO,
@@ -85,7 +85,7 @@ def test_dagster_dev_killed_with_runs_queued_resumes_without_repeats_or_losses(
             timeout=120,
         )
         subprocess.run(
-            [sys.executable, "-m", "sales_assets.source", "simulate", "--dir", str(source), "--orders", "20"]
+            [sys.executable, "-m", "sales_assets.sandbox", "simulate", "--dir", str(source), "--orders", "20"]
             + ["--changes", "2", "--seed", "3"],
             cwd=REPO,
             env=env,

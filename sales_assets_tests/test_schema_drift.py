@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import DagsterEventType
 
-from sales_assets.jobs import DAILY_JOB
+from sales_assets.defs.operations.jobs import DAILY_JOB
 from sales_assets_tests.conftest import Pipeline, make_settings
 
 FIRST, SECOND, THIRD = "2013-01-14", "2013-01-15", "2013-01-16"

@@ -23,11 +23,12 @@ import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context
 from streamlit.testing.v1 import AppTest
 
-from sales_assets.alerts import ALERTS_SENSOR
+from sales_assets.core.warehouses import open_warehouse
 from sales_assets.dashboard import APP
-from sales_assets.dashboard_asset import DASHBOARD
+from sales_assets.defs.dashboard.asset import DASHBOARD
+from sales_assets.defs.quality.alerts import ALERTS_SENSOR
+from sales_assets.instance import ensure_home
 from sales_assets.source import tables as t
-from sales_assets.warehouses import open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.daemon import REPO
 from sales_assets_tests.fakesnow_account import copy_schema, emulator_settings, fakesnow_emulator
@@ -100,7 +101,7 @@ def test_no_secret_in_what_runs_leave_behind_or_on_the_dashboard(
         home = tmp_path / "dagster"
         home.mkdir()
         monkeypatch.setenv("DAGSTER_HOME", str(home))
-        (home / "dagster.yaml").write_text((REPO / "sales_assets" / "dagster.yaml").read_text())
+        ensure_home(home)
         pipeline = Pipeline(settings, DagsterInstance.from_config(str(home)))  # runs recorded on disk
         with open_warehouse(settings) as warehouse:
             warehouse.query(f"create database if not exists {DATABASE}")

@@ -31,9 +31,9 @@ from dagster._core.storage.tags import (
 )
 
 from sales_assets.definitions import build_definitions
-from sales_assets.jobs import DAILY_JOB
-from sales_assets.sensors import MAX_RUNS_PER_TICK, SOURCE_CHANGES_SENSOR, ChangeCursor, day_ranges
-from sales_assets.source.simulator import simulate
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.defs.operations.sensors import MAX_RUNS_PER_TICK, SOURCE_CHANGES_SENSOR, ChangeCursor, day_ranges
+from sales_assets.sandbox.simulator import simulate
 from sales_assets_tests.conftest import make_settings
 from sales_assets_tests.source_rows import connect
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sales_assets.sandbox.simulator import simulate
 from sales_assets.source.engine import SourceUnavailableError
-from sales_assets.source.simulator import simulate
 from sales_assets_tests.source_rows import connect, line_money, money
 
 NOW = datetime(2013, 2, 1, 9, 30, 0)  # the morning after the small source's last day

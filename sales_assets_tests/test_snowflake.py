@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, EnvVar
 
-from sales_assets import checks
+from sales_assets.core.settings import SettingsError, load_settings
+from sales_assets.core.snowflake_warehouse import SnowflakeWarehouse
+from sales_assets.core.warehouses import Warehouse, build_warehouse, open_warehouse
 from sales_assets.definitions import build_definitions
-from sales_assets.jobs import FACT_SALES
-from sales_assets.settings import SettingsError, load_settings
-from sales_assets.snowflake_warehouse import SnowflakeWarehouse
+from sales_assets.defs.operations.jobs import FACT_SALES
+from sales_assets.defs.quality import anomalies, integrity, reconciliation
 from sales_assets.source import tables as t
-from sales_assets.warehouses import Warehouse, build_warehouse, open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import ACCOUNT as SNOWFLAKE_USER_ACCOUNT
 from sales_assets_tests.fakesnow_account import copy_schema, emulator_settings, fakesnow_account
@@ -286,14 +286,14 @@ def test_row_counts_and_checks_agree(duckdb_pipeline: Pipeline, snowflake_pipeli
 
 def compare_checks(source, duck: Warehouse, snow: Warehouse) -> None:
     for evaluate in (
-        checks.matches_source,
-        checks.order_totals_add_up,
-        checks.customers_exist,
-        checks.order_dates_valid,
-        checks.products_and_offers_exist,
-        checks.line_values_in_range,
-        checks.allocations_sum_to_header,
-        checks.daily_revenue_in_trailing_range,
+        reconciliation.matches_source,
+        reconciliation.order_totals_add_up,
+        integrity.customers_exist,
+        integrity.order_dates_valid,
+        integrity.products_and_offers_exist,
+        integrity.line_values_in_range,
+        reconciliation.allocations_sum_to_header,
+        anomalies.daily_revenue_in_trailing_range,
     ):
         on_duckdb, on_snowflake = evaluate(WINDOW, source, duck), evaluate(WINDOW, source, snow)
         assert on_duckdb.passed, (evaluate.__name__, on_duckdb.metadata["summary"])

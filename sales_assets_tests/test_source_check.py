@@ -1,4 +1,4 @@
-"""`python -m sales_assets.source check`: passes on a good source, names each problem, never shows a password.
+"""`python -m sales_assets.sandbox check`: passes on a good source, names each problem, never shows a password.
 
 No SQL Server runs here: the SQL Server cases use a closed port, a port that accepts connections
 but never answers, and driver errors as pymssql raises them.
@@ -22,9 +22,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-from sales_assets.source import check as source_check
+from sales_assets.sandbox import check as source_check
+from sales_assets.sandbox.check import CheckReport, _compatible, check_source
 from sales_assets.source import tables as t
-from sales_assets.source.check import CheckReport, _compatible, check_source
 from sales_assets.source.engine import (
     CONNECT_TIMEOUT_SECONDS,
     _ymd_dates,
@@ -108,7 +108,7 @@ def test_generated_source_passes_with_row_counts_and_order_dates(
     # The command: exit status 0 and the report on stdout.
     monkeypatch.delenv("SALES_SOURCE_URL", raising=False)
     monkeypatch.setenv("SALES_SOURCE_DIR", str(small_source))
-    from sales_assets.source.__main__ import main
+    from sales_assets.sandbox.__main__ import main
 
     assert main(["check"]) == 0
     printed = capsys.readouterr().out
@@ -181,7 +181,7 @@ def test_no_select_permission_is_named(small_source: Path, monkeypatch: pytest.M
 def test_closed_port_fails_fast_naming_host_and_port_without_the_password(closed_port: int) -> None:
     began = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "sales_assets.source", "check"],
+        [sys.executable, "-m", "sales_assets.sandbox", "check"],
         cwd=REPO,
         env={**os.environ, "SALES_SOURCE_URL": sql_server_url(closed_port)},
         capture_output=True,

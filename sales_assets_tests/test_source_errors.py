@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from dagster import AssetKey, Failure, RetryPolicy
 
-from sales_assets import dlt_assets
+from sales_assets.defs.ingest import assets as dlt_assets
 from sales_assets.source.engine import SourceUnavailableError, sqlite_engine
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from dagster import Backoff, DagsterEventType, Jitter, RetryPolicy
 
-from sales_assets import dlt_assets
-from sales_assets.alerts import AlertCursor, finished_runs, run_alerts
-from sales_assets.jobs import DAILY_JOB
+from sales_assets.defs.ingest import assets as dlt_assets
+from sales_assets.defs.operations.jobs import DAILY_JOB
+from sales_assets.defs.quality.alerts import AlertCursor, finished_runs, run_alerts
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.source_rows import connect
 

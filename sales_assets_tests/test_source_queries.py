@@ -24,9 +24,10 @@ from dlt.sources.sql_database import helpers as dlt_helpers
 from sqlalchemy.dialects import mssql
 from sqlalchemy.dialects.mssql.pymssql import MSDialect_pymssql
 
-from sales_assets import checks
-from sales_assets.dlt_sources import table_resource
-from sales_assets.resources import SalesSource
+from sales_assets.core.resources import SalesSource
+from sales_assets.defs.ingest.dlt_source import table_resource
+from sales_assets.defs.quality import integrity, reconciliation
+from sales_assets.sandbox.writer import create_indexes
 from sales_assets.source import tables as t
 from sales_assets.source.changes import change_queries, detect_changes, high_water_queries, latest_modification
 from sales_assets.source.engine import schema_file, source_engine
@@ -41,7 +42,6 @@ from sales_assets.source.queries import (
     table,
     window_clause,
 )
-from sales_assets.source.writer import create_indexes
 
 SINCE = datetime(2013, 2, 1, 9, 30)
 WINDOW = (datetime(2013, 1, 1), datetime(2013, 1, 2))
@@ -311,9 +311,14 @@ def test_check_queries_on_sqlite(sqlite: sa.Engine, tiny_source: Path) -> None:
     assert [tuple(row) for row in duplicates] == [(2, 2)]
     assert [tuple(row) for row in future] == [(5, datetime(2013, 3, 1))]
     # And as the checks call them.
-    assert checks._source_orders(sqlite, WINDOW)[2] == (date(2013, 1, 1), Decimal("20.5000"), 3, Decimal("28.500000"))
-    assert checks._source_duplicate_lines(sqlite, WINDOW) == [(2, 2)]
-    future_check = checks.no_orders_dated_in_future(WINDOW, SalesSource(directory=str(tiny_source)), PARTITIONS_END)
+    assert reconciliation._source_orders(sqlite, WINDOW)[2] == (
+        date(2013, 1, 1),
+        Decimal("20.5000"),
+        3,
+        Decimal("28.500000"),
+    )
+    assert reconciliation._source_duplicate_lines(sqlite, WINDOW) == [(2, 2)]
+    future_check = integrity.no_orders_dated_in_future(WINDOW, SalesSource(directory=str(tiny_source)), PARTITIONS_END)
     assert not future_check.passed and future_check.metadata["offending_count"].value == 1
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterEventType
 
-from sales_assets import dbt_assets
+from sales_assets.core.warehouses import open_warehouse
 from sales_assets.dashboard.connection import check_warehouse, open_reader
-from sales_assets.dashboard_asset import DASHBOARD
+from sales_assets.defs.dashboard.asset import DASHBOARD
+from sales_assets.defs.transform import assets as dbt_assets
 from sales_assets.source import tables as t
-from sales_assets.warehouses import open_warehouse
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import Emulator, copy_schema, emulator_settings, fakesnow_emulator
 

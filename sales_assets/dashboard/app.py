@@ -13,9 +13,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from sales_assets.core.settings import SettingsError, load_settings
 from sales_assets.dashboard import data, display, insight_data, insight_tabs
 from sales_assets.dashboard.connection import WarehouseState, WarehouseUnavailable, check_warehouse, open_reader
-from sales_assets.settings import SettingsError, load_settings
 
 TITLE = "Sales dashboard"
 DEFAULT_DAYS = 90  # the default period: the latest 90 days with data
@@ -84,27 +84,18 @@ def overview(where: str, filters: data.Filters) -> None:
     now, before = comparison.current, comparison.previous
     previous = comparison.previous_filters
     compared = before.orders > 0  # no orders before: a delta would only repeat the value
-    columns = st.columns(6)
-    figures = [
-        ("Revenue", display.money(now.revenue), display.signed_money(now.revenue - before.revenue)),
-        (
-            "Gross margin",
-            display.money(now.gross_margin),
-            display.signed_money(now.gross_margin - before.gross_margin),
-        ),
-        ("Total due", display.money(now.total_due), display.signed_money(now.total_due - before.total_due)),
-        ("Orders", display.count(now.orders), display.signed_count(now.orders - before.orders)),
-        ("Customers", display.count(now.customers), display.signed_count(now.customers - before.customers)),
-        (
-            "Average order value",
-            display.money(now.average_order_value),
-            display.signed_money(now.average_order_value - before.average_order_value)
-            if now.average_order_value is not None and before.average_order_value is not None
-            else None,
-        ),
-    ]
-    for column, (label, value, delta) in zip(columns, figures, strict=True):
-        column.metric(label, value, delta if compared else None)
+    figures = (
+        ("Revenue", "revenue", "money"),
+        ("Gross margin", "gross_margin", "money"),
+        ("Total due", "total_due", "money"),
+        ("Orders", "orders", "count"),
+        ("Customers", "customers", "count"),
+        ("Average order value", "average_order_value", "money"),
+    )
+    display.headline_row(
+        (label, display.headline(getattr(now, name), kind, getattr(before, name) if compared else None))
+        for label, name, kind in figures
+    )
     period = f"{previous.start:%Y-%m-%d} – {previous.end:%Y-%m-%d}"
     st.caption(
         f"{filters.start:%Y-%m-%d} – {filters.end:%Y-%m-%d} ({filters.days} days) "
@@ -192,18 +183,15 @@ def products(where: str, filters: data.Filters) -> None:
 
 def discounts(where: str, filters: data.Filters) -> None:
     summary = fetch("discount_summary", where, filters)
-    columns = st.columns(4)
-    columns[0].metric("Discount given", display.money(summary.discount_given))
-    columns[1].metric("Gross (before discounts)", display.money(summary.gross_revenue))
-    columns[2].metric(
-        "Avg order with discount",
-        display.money(summary.avg_order_value_with_discount),
-        help=f"{display.count(summary.orders_with_discount)} orders with at least one discounted line",
-    )
-    columns[3].metric(
-        "Avg order without discount",
-        display.money(summary.avg_order_value_without_discount),
-        help=f"{display.count(summary.orders_without_discount)} orders without a discounted line",
+    with_discount = f"{display.count(summary.orders_with_discount)} orders with at least one discounted line"
+    without = f"{display.count(summary.orders_without_discount)} orders without a discounted line"
+    display.headline_row(
+        [
+            ("Discount given", display.headline(summary.discount_given)),
+            ("Gross (before discounts)", display.headline(summary.gross_revenue)),
+            ("Avg order with discount", display.headline(summary.avg_order_value_with_discount, note=with_discount)),
+            ("Avg order without discount", display.headline(summary.avg_order_value_without_discount, note=without)),
+        ]
     )
     offers = fetch("discount_by_offer", where, filters)
     bands = offers.groupby("discount_band", as_index=False).agg(

@@ -1,11 +1,11 @@
 """Read-only access to the warehouse's `analytics` schema, the same small interface for both engines.
 
 A `Reader` runs one query with `?` parameters and returns rows, through the pipeline's own warehouse
-resource (sales_assets.warehouses), always from what the last complete run published. On DuckDB
-it reads the published copy, never the file the pipeline writes (sales_assets/publish.py): a
+resource (sales_assets.core.warehouses), always from what the last complete run published. On DuckDB
+it reads the published copy, never the file the pipeline writes (sales_assets/core/publish.py): a
 read-only connection would keep Dagster from writing, and a run writing would keep the dashboard
 from reading. The copy is opened for each query and closed at once, so a new publication is seen
-on the next query. On Snowflake it reads the published schema (sales_assets/snowflake_warehouse.py),
+on the next query. On Snowflake it reads the published schema (sales_assets/core/snowflake_warehouse.py),
 so a run that stopped halfway shows nothing of itself. Every way the warehouse can be unusable (no file,
 models not built, a writer holding the lock, Snowflake unreachable) is a `WarehouseUnavailable` with
 a message for people, so the app shows a page instead of a traceback.
@@ -22,9 +22,9 @@ from typing import Any, Protocol
 
 import duckdb
 
-from sales_assets.publish import published_path
-from sales_assets.settings import Settings
-from sales_assets.warehouses import DuckDBWarehouse, MissingRelationError, Warehouse, open_warehouse, utc_session
+from sales_assets.core.publish import published_path
+from sales_assets.core.settings import Settings
+from sales_assets.core.warehouses import DuckDBWarehouse, MissingRelationError, Warehouse, open_warehouse, utc_session
 
 # The relations the dashboard reads; all of them are dbt models in `analytics`.
 RELATIONS = (
@@ -83,7 +83,7 @@ class Reader(Protocol):
 
 
 class WarehouseReader:
-    """The project's warehouse resource (sales_assets.warehouses), its failures turned into states for people."""
+    """The project's warehouse resource (sales_assets.core.warehouses), its failures turned into states for people."""
 
     def __init__(self, warehouse: Warehouse, description: str) -> None:
         self.warehouse = warehouse

@@ -9,6 +9,9 @@ Money stays Decimal here; the app formats it for display.
 Revenue is Σ subtotal: the order header's subtotal allocated to its lines, so it equals Σ line_total
 (the marts' revenue) to 0.0001 per order. The discount section uses line_total, as discount_impact
 does, so gross − discount = net holds exactly.
+
+Why ~350 lines: one small query function per figure of the five reporting pages, each beside the
+filters it honours; the looking-ahead pages' figures are in insight_data.py.
 """
 
 from __future__ import annotations

@@ -143,11 +143,10 @@ def recommendations(fetch: Fetch, where: str, filters: Filters) -> None:
         st.dataframe(fetch("recommendations", where, customer), hide_index=True)
     backtest = fetch("backtest", where)
     if not backtest.empty:
-        rates = dict(zip(backtest["method"], backtest["hit_rate_at_5"], strict=True))
         evaluated = int(backtest["customers_evaluated"].iloc[0])
-        columns = st.columns(2)
-        columns[0].metric("Hit rate @5, recommendations", display.percent(rates.get("affinity")))
-        columns[1].metric("Hit rate @5, most popular", display.percent(rates.get("most_popular")))
+        found = {row.method: row for row in backtest.itertuples(index=False)}
+        labels = {"affinity": "Hit rate @5, recommendations", "most_popular": "Hit rate @5, most popular"}
+        display.headline_row((label, hit_rate(found.get(method))) for method, label in labels.items())
         st.caption(
             f"Each repeat customer's last order held out ({evaluated:,} customers with a new product in it): how "
             "often one of the five recommended from the earlier orders was in it. Refreshed weekly; filters do "
@@ -155,11 +154,19 @@ def recommendations(fetch: Fetch, where: str, filters: Filters) -> None:
         )
 
 
+def hit_rate(row: Any) -> display.Headline:
+    """A method's row of the recommendation backtest (None: not evaluated) as a headline."""
+    if row is None:
+        return display.headline(None, "percent")
+    note = f"{row.customers_hit:,} of {row.customers_evaluated:,} customers hit"
+    return display.headline(row.hit_rate_at_5, "percent", note=note)
+
+
 @_guarded
 def inventory(fetch: Fetch, where: str, filters: Filters) -> None:
     st.subheader("Products to reorder")
     frame = fetch("reorder_list", where, filters)
-    st.metric("Products to reorder", display.count(len(frame)))
+    display.headline_row([("Products to reorder", display.headline(len(frame), "count"))])
     st.dataframe(frame, hide_index=True)
     st.caption(
         "At or below the reorder point, or a week's forecast (the lead time) would take stock below safety stock; "

@@ -36,7 +36,7 @@ def connect_embedded(directory: Path, read_only: bool = True) -> sqlite3.Connect
     if missing:
         raise SourceUnavailableError(
             f"Embedded source incomplete: {', '.join(missing)} not found. Generate it with "
-            "`python -m sales_assets.source generate` (or `make source`), or point "
+            "`python -m sales_assets.sandbox generate` (or `make source`), or point "
             "SALES_SOURCE_DIR at a directory holding Sales.sqlite, Production.sqlite and "
             "Person.sqlite, or set SALES_SOURCE_URL to a SQL Server."
         )

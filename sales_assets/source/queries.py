@@ -101,7 +101,7 @@ def contract_table(source_table: t.SourceTable, metadata: sa.MetaData | None = N
     )
 
 
-# Queries the asset checks send to the source (sales_assets/checks.py).
+# Queries the asset checks send to the source (sales_assets/defs/quality/checks.py).
 
 
 def source_orders_query(window: Window, dialect: str) -> sa.Select:
@@ -148,7 +148,7 @@ def future_orders_query(partitions_end: datetime, dialect: str) -> sa.Select:
     )
 
 
-# Queries of `python -m sales_assets.source check` (sales_assets/source/check.py).
+# Queries of `python -m sales_assets.sandbox check` (sales_assets/sandbox/check.py).
 
 
 def readable_query(source_table: t.SourceTable) -> sa.Select:

@@ -1,0 +1,287 @@
+"""The Python analytics assets: demand_forecast and forecast_accuracy (one fit), inventory_cover.
+
+They read the dbt tables through the warehouse resource and write their results back into
+`analytics` (Warehouse.replace_table), so dashboards and BI read them beside the marts, on DuckDB
+and Snowflake alike. Unpartitioned: each reads the whole history it needs, on its own cadence
+(sales_assets/defs/operations/automation.py).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+
+from sales_assets.core.metadata import OWNER
+from sales_assets.core.warehouses import Warehouse, relation_name
+from sales_assets.defs.operations.automation import DAILY_AFTER_STOCK, WEEKLY_AFTER_SALES
+from sales_assets.defs.predict import forecast as fc
+from sales_assets.defs.predict.inputs import (
+    DEMAND_FORECAST,
+    FORECAST_ACCURACY,
+    INVENTORY_COVER,
+    PRODUCT_SALES_DAILY,
+    PRODUCTS,
+    RAW_PRODUCTS,
+    RAW_STOCK,
+    STOCK,
+    as_date,
+    latest_order_date,
+)
+from sales_assets.defs.predict.inventory import COVER_WEEKS, RECENT_WEEKS, cover_rows
+from sales_assets.defs.quality.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
+
+TOTAL = "All products"
+FORECAST_KINDS = {"python", "statsmodels"}
+MONEY = Decimal("0.0001")
+
+FORECAST_COLUMNS = [
+    ("level", "varchar", "total, category or subcategory."),
+    ("series", "varchar", "The category or subcategory name (All products for the total)."),
+    ("category", "varchar", "The series' category (NULL for the total)."),
+    ("week_start", "date", "Monday of the forecast week."),
+    ("forecast_units", "double", "Units expected to sell in the week (never negative)."),
+    ("forecast_revenue", "decimal(19, 4)", "forecast_units x the series' revenue per unit over the last 26 weeks."),
+    ("lower_80", "double", "Lower bound of the 80% prediction interval for units."),
+    ("upper_80", "double", "Upper bound of the 80% prediction interval for units."),
+    ("model", "varchar", "The model fitted: ETS(A,Ad,A) weekly season, ETS(A,Ad,N), or mean."),
+    ("fitted_through", "date", "Monday of the last complete week the model was fitted on."),
+]
+ACCURACY_COLUMNS = [
+    ("level", "varchar", "total, category or subcategory."),
+    ("series", "varchar", "The category or subcategory name (All products for the total)."),
+    ("category", "varchar", "The series' category (NULL for the total)."),
+    ("origins", "integer", "Forecast origins in the rolling backtest (up to 4, a quarter apart)."),
+    ("weeks_evaluated", "integer", "Forecast weeks compared with actuals, over all origins."),
+    ("actual_units", "double", "Units actually sold in those weeks."),
+    ("model_wape", "double", "sum |actual - model forecast| / sum actual over those weeks."),
+    ("seasonal_naive_wape", "double", "The same for the seasonal-naive baseline (the week a year before)."),
+    ("model_beats_baseline", "boolean", "model_wape <= seasonal_naive_wape."),
+    ("model", "varchar", "The model the latest forecast used."),
+]
+COVER_COLUMNS = [
+    ("product_id", "integer", "A sellable product (finished good with a list price, not past its sell end date)."),
+    ("product_name", "varchar", "Its name."),
+    ("category_name", "varchar", "Its category."),
+    ("subcategory_name", "varchar", "Its subcategory."),
+    ("on_hand_qty", "bigint", "Units in stock over all locations (Production.ProductInventory)."),
+    ("safety_stock_level", "integer", "Product.SafetyStockLevel."),
+    ("reorder_point", "integer", "Product.ReorderPoint."),
+    ("recent_units", "bigint", f"Units sold in the last {RECENT_WEEKS} complete weeks."),
+    ("forecast_units_next_4_weeks", "double", "The subcategory's forecast for the next 4 weeks x the product's share."),
+    ("weeks_of_cover", "double", "on_hand_qty / weekly forecast; NULL when no demand is forecast."),
+    (
+        "needs_reorder",
+        "boolean",
+        "Still selling, and at or below the reorder point or a week's forecast from safety stock.",
+    ),
+    ("suggested_order_qty", "bigint", "Units to order to cover the next 4 weeks above the reorder point (0 if none)."),
+]
+
+
+def _schema(columns: list[tuple[str, str, str]]) -> TableSchema:
+    return TableSchema(columns=[TableColumn(name, kind, description) for name, kind, description in columns])
+
+
+def _write(warehouse: Warehouse, key: AssetKey, columns: list[tuple[str, str, str]], rows: list[dict]) -> int:
+    """Replace the table with `rows` (dicts keyed by column name), columns in their declared order."""
+    names = [name for name, _, _ in columns]
+    return warehouse.replace_table(
+        key, [(name, kind) for name, kind, _ in columns], [[r[n] for n in names] for r in rows]
+    )
+
+
+def _spec(
+    key: AssetKey,
+    description: str,
+    columns: list,
+    deps: list[AssetKey],
+    automation,
+    freshness,
+    kinds: set[str],
+) -> AssetSpec:
+    return AssetSpec(
+        key,
+        description=description,
+        deps=deps,
+        group_name="analytics",
+        kinds=kinds,
+        owners=[OWNER],
+        tags={"layer": "analytics", "domain": "sales"},
+        automation_condition=automation,
+        freshness_policy=freshness,
+        metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": relation_name(key)},
+    )
+
+
+def weekly_history(warehouse: Warehouse) -> tuple[date, list[fc.WeeklySeries]]:
+    """Complete weeks of units and revenue for the total, each category and each subcategory."""
+    with warehouse.session() as query:
+        as_of = latest_order_date(query)
+        rows = query(
+            f"""
+            select
+                coalesce(products.category_name, 'Uncategorized'),
+                coalesce(products.subcategory_name, 'Uncategorized'),
+                date_trunc('week', daily.order_date),
+                sum(daily.units_sold),
+                sum(daily.revenue)
+            from {relation_name(PRODUCT_SALES_DAILY)} as daily
+            inner join {relation_name(PRODUCTS)} as products
+                on daily.product_id = products.product_id
+            group by 1, 2, 3
+            """,
+            (),
+        )
+    last_week = fc.last_complete_week(as_of)
+    points: dict[tuple[str, str, str | None], dict[date, list[float]]] = defaultdict(
+        lambda: defaultdict(lambda: [0.0, 0.0])
+    )
+    for category, subcategory, week, units, revenue in rows:
+        week = fc.monday(as_date(week))
+        for key in (("total", TOTAL, None), ("category", category, category), ("subcategory", subcategory, category)):
+            points[key][week][0] += float(units)
+            points[key][week][1] += float(revenue)
+    series = []
+    for (level, name, category), by_week in sorted(points.items(), key=lambda item: item[0][:2]):
+        dense = fc.dense_series(level, name, category, {w: (u, r) for w, (u, r) in by_week.items()}, last_week)
+        if dense is not None:
+            series.append(dense)
+    return last_week, series
+
+
+def build_forecast_assets() -> list[AssetsDefinition]:
+    deps = [PRODUCT_SALES_DAILY, PRODUCTS, RAW_PRODUCTS]
+
+    @multi_asset(
+        name="demand_forecast",
+        specs=[
+            _spec(
+                DEMAND_FORECAST,
+                f"Weekly units and revenue for the next {fc.HORIZON} weeks per product category and subcategory "
+                "(and all products), with 80% prediction intervals: a structural time-series model (statsmodels "
+                "UnobservedComponents: local linear trend, a yearly season once two years are known, and the "
+                "days of each week in a month's last days, when resellers order) fitted on the last four years "
+                "of complete weeks only. Refreshed weekly.",
+                FORECAST_COLUMNS,
+                deps,
+                WEEKLY_AFTER_SALES,
+                WEEKLY_FRESHNESS,
+                FORECAST_KINDS,
+            ),
+            _spec(
+                FORECAST_ACCURACY,
+                f"Rolling-origin backtest of demand_forecast per series: {fc.BACKTEST_ORIGINS} origins a quarter "
+                f"apart, each forecasting {fc.HORIZON} weeks from the weeks before it; the model's WAPE against "
+                "the seasonal-naive baseline's (the same week a year earlier). Refreshed with the forecast.",
+                ACCURACY_COLUMNS,
+                deps,
+                WEEKLY_AFTER_SALES,
+                WEEKLY_FRESHNESS,
+                FORECAST_KINDS,
+            ),
+        ],
+    )
+    def demand_forecast(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
+        last_week, series = weekly_history(warehouse)
+        weeks = fc.forecast_weeks(last_week)
+        forecast_rows, accuracy_rows = [], []
+        for s in series:
+            result = fc.fit_forecast(s.units, s.weeks[0])
+            price = fc.revenue_per_unit(s)
+            series_columns = {"level": s.level, "series": s.name, "category": s.category, "model": result.model}
+            for week, mean, lower, upper in zip(weeks, result.mean, result.lower, result.upper, strict=True):
+                forecast_rows.append(
+                    {
+                        **series_columns,
+                        "week_start": week,
+                        "forecast_units": float(mean),
+                        "forecast_revenue": Decimal(repr(float(mean) * price)).quantize(MONEY, ROUND_HALF_UP),
+                        "lower_80": float(lower),
+                        "upper_80": float(upper),
+                        "fitted_through": last_week,
+                    }
+                )
+            bt = fc.backtest(s.units, s.weeks[0])
+            accuracy_rows.append(
+                {
+                    **series_columns,
+                    "origins": bt.origins,
+                    "weeks_evaluated": bt.weeks,
+                    "actual_units": bt.actual_units,
+                    "model_wape": bt.model_wape,
+                    "seasonal_naive_wape": bt.naive_wape,
+                    "model_beats_baseline": None
+                    if bt.model_wape is None or bt.naive_wape is None
+                    else bt.model_wape <= bt.naive_wape,
+                }
+            )
+        written = _write(warehouse, DEMAND_FORECAST, FORECAST_COLUMNS, forecast_rows)
+        context.log.info(f"{len(series)} series fitted through the week of {last_week}")
+        yield MaterializeResult(
+            asset_key=DEMAND_FORECAST,
+            metadata={"dagster/row_count": written, "series": len(series), "fitted_through": last_week.isoformat()},
+        )
+        yield MaterializeResult(
+            asset_key=FORECAST_ACCURACY,
+            metadata={
+                "dagster/row_count": _write(warehouse, FORECAST_ACCURACY, ACCURACY_COLUMNS, accuracy_rows),
+                "accuracy": MetadataValue.md(_accuracy_table(accuracy_rows)),
+            },
+        )
+
+    return [demand_forecast]
+
+
+def _accuracy_table(rows: list[dict]) -> str:
+    lines = ["| series | model WAPE | seasonal-naive WAPE |", "|---|---|---|"]
+    for row in rows:
+        if row["level"] != "subcategory":
+            lines.append(f"| {row['series']} | {_pct(row['model_wape'])} | {_pct(row['seasonal_naive_wape'])} |")
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def build_inventory_asset() -> AssetsDefinition:
+    spec = _spec(
+        INVENTORY_COVER,
+        "Stock against forecast demand, per sellable product: units on hand, safety stock and reorder point, "
+        f"the next {COVER_WEEKS} weeks' forecast (the subcategory's forecast allocated by the product's share of "
+        f"its subcategory's units over the last {RECENT_WEEKS} complete weeks), weeks of cover, and whether to "
+        "reorder. Refreshed daily, after the day's stock has loaded.",
+        COVER_COLUMNS,
+        [DEMAND_FORECAST, STOCK, PRODUCTS, PRODUCT_SALES_DAILY, RAW_STOCK, RAW_PRODUCTS],
+        DAILY_AFTER_STOCK,
+        DAILY_FRESHNESS,
+        {"python"},
+    )
+
+    @multi_asset(name="inventory_cover", specs=[spec])
+    def inventory_cover(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        rows = cover_rows(warehouse)
+        written = _write(warehouse, INVENTORY_COVER, COVER_COLUMNS, rows)
+        to_reorder = sum(1 for row in rows if row["needs_reorder"])
+        context.log.info(f"{to_reorder} of {written} sellable products need reordering")
+        return MaterializeResult(
+            asset_key=INVENTORY_COVER, metadata={"dagster/row_count": written, "products_to_reorder": to_reorder}
+        )
+
+    return inventory_cover
+
+
+def build_predict_assets() -> list[AssetsDefinition]:
+    return [*build_forecast_assets(), build_inventory_asset()]

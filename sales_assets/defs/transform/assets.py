@@ -1,0 +1,230 @@
+"""Transform assets: every dbt model is an asset, dbt tests are asset checks.
+
+Four selections, because the models are built four ways:
+- `dbt_staging`, the staging views over raw, and `dbt_analytics_views` (customer_analysis, a view
+  over the tables): unpartitioned, rebuilt only when their SQL changes (sales_assets/defs/operations/automation.py)
+  or by a full build; a view needs no refresh when data arrives;
+- `dbt_partitioned`, every table (fact_sales, the daily and per-customer intermediates, the marts),
+  partitioned by order date: a run builds exactly its window, named in the environment
+  (SALES_WINDOW_START, SALES_WINDOW_END; dbt_project/macros/partition_window.sql), so a day's run
+  costs the day's rows, changes nothing dbt parses, and is one `dbt build`; a backfill of any
+  range is one run too;
+- `dbt_weekly`, the tables tagged `weekly` (product_affinity, customer_recommendations and its
+  backtest):
+  unpartitioned and rebuilt whole once a week (sales_assets/defs/operations/automation.py), because every row
+  moves with the whole history (the affinities of all orders).
+"""
+
+import threading
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
+from dagster_dbt import dbt_assets
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+from sales_assets.core.metadata import table_preview
+from sales_assets.core.partitions import naive_window
+from sales_assets.core.warehouses import (
+    MissingRelationError,
+    Warehouse,
+    WarehouseUnreachable,
+    failing_clearly_if_unreachable,
+)
+from sales_assets.defs.transform.project import SalesDbtCliResource, dbt_project, manifest_is_stale
+from sales_assets.defs.transform.translator import SalesDbtTranslator
+
+STAGING = "path:models/staging"
+TABLES = "path:models/intermediate path:models/analytics"
+VIEWS = "config.materialized:view"
+WEEKLY = "tag:weekly"
+ANALYTICS_VIEWS = f"path:models/analytics,{VIEWS}"
+# How often a running `dbt build` checks that the warehouse still answers. The Snowflake connector
+# retries a query whose server went away for as long as it takes (dbt-snowflake sets no network
+# timeout), so without this an outage mid-build leaves the run waiting instead of failing.
+WAREHOUSE_PROBE_SECONDS = 30.0
+
+
+def window_env(context: AssetExecutionContext) -> dict[str, str]:
+    """The run's partition window [start, end) as ISO dates, for the models' window macro."""
+    start, end = naive_window(context.partition_time_window)
+    return {"SALES_WINDOW_START": start.date().isoformat(), "SALES_WINDOW_END": end.date().isoformat()}
+
+
+def dbt_build(
+    context: AssetExecutionContext,
+    dbt: SalesDbtCliResource,
+    warehouse: Warehouse,
+    indirect: str,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Any]:
+    """`dbt build` of this asset's selection, into the warehouse resource's warehouse.
+
+    `indirect` is dbt's indirect test selection, chosen so that every test runs in the step that
+    owns its asset check: a relationship test from fact_sales to a staging view runs with
+    fact_sales (`eager`), never with the staging views (`cautious`: fact_sales may not exist yet).
+    When Dagster runs a subset, it selects the tests itself.
+    """
+    selection = [] if context.is_subset else ["--indirect-selection", indirect]
+    # No manifest.json / run_results.json per invocation (half a second each time): Dagster reads
+    # dbt's structured log, and the invocation's dbt.log keeps every detail for a post-mortem.
+    selection.append("--no-write-json")
+    events: list[Any] = []
+    failure: DagsterDbtCliRuntimeError | None = None
+    with failing_clearly_if_unreachable(warehouse, f"while dbt built {context.op_def.name}"):
+        with dbt.environment({**warehouse.dbt_env(), **(env or {})}):
+            invocation = dbt.cli(["build", *selection], context=context)
+            with stopped_if_warehouse_lost(invocation, warehouse) as lost:
+                try:
+                    events.extend(invocation.stream())
+                except DagsterDbtCliRuntimeError as err:
+                    failure = err  # what dbt did build before the failure is still recorded below
+            if lost:
+                raise WarehouseUnreachable(f"{lost[0]}; dbt was stopped") from failure
+        dbt.keep_partial_parse(invocation.target_path)
+        if failure is not None and warehouse.unreachable(failure):
+            raise failure  # the row counts below could not be read either
+        yield from with_table_metadata(context, warehouse, events)
+        if failure is not None:
+            raise failure
+
+
+@contextmanager
+def stopped_if_warehouse_lost(invocation: DbtCliInvocation, warehouse: Warehouse) -> Iterator[list[str]]:
+    """While dbt runs, probe the warehouse every WAREHOUSE_PROBE_SECONDS; if it no longer answers,
+    stop dbt and put the reason in the yielded list."""
+    lost: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(WAREHOUSE_PROBE_SECONDS):
+            reason = warehouse.probe()
+            if reason is not None:
+                lost.append(reason)
+                invocation.process.terminate()
+                return
+
+    watcher = threading.Thread(target=watch, name="warehouse probe", daemon=True)
+    watcher.start()
+    try:
+        yield lost
+    finally:
+        done.set()
+        watcher.join()
+
+
+def with_table_metadata(context: AssetExecutionContext, warehouse: Warehouse, events: list[Any]) -> Iterator[Any]:
+    """Each output with its row count, and analytics models with a preview of their first rows.
+
+    Read once dbt has exited (the DuckDB file has one writer, and dbt holds it until then), over
+    one connection.
+    """
+    outputs = {
+        event.output_name: context.asset_key_for_output(event.output_name)
+        for event in events
+        if isinstance(event, Output)
+    }
+    if not outputs:
+        yield from events
+        return
+    with warehouse.session() as query:
+        counts = warehouse.row_counts(outputs.values(), query)
+        previews = {key: table_preview(query, key) for key in outputs.values() if key.path[0] == "analytics"}
+    for event in events:
+        if isinstance(event, Output):
+            key = outputs[event.output_name]
+            metadata = {**event.metadata, "dagster/row_count": counts[key]}
+            if key in previews:
+                metadata["preview"] = previews[key]
+            event = event.with_metadata(metadata)
+        yield event
+
+
+RECOMMENDATIONS = AssetKey(["analytics", "customer_recommendations"])
+
+
+def backtest_metadata(warehouse: Warehouse) -> dict[str, Any]:
+    """How well customer_recommendations predicts, on its own page: recommendation_backtest's hit
+    rates @5 (built in the same invocation, before the recommendations' output is recorded)."""
+    try:
+        rows = warehouse.query(
+            "select method, customers_evaluated, hit_rate_at_5 from analytics.recommendation_backtest"
+        )
+    except MissingRelationError:
+        return {}
+    rates = {method: (evaluated, rate) for method, evaluated, rate in rows}
+    metadata: dict[str, Any] = {}
+    if "affinity" in rates:
+        metadata["hit_rate_at_5"] = float(rates["affinity"][1] or 0)
+        metadata["backtest_customers"] = int(rates["affinity"][0])
+    if "most_popular" in rates:
+        metadata["most_popular_hit_rate_at_5"] = float(rates["most_popular"][1] or 0)
+    return metadata
+
+
+def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str = "duckdb") -> list[AssetsDefinition]:
+    translator = SalesDbtTranslator(warehouse_kind)
+    if manifest_is_stale():
+        warnings.warn(
+            f"{dbt_project.manifest_path} is older than the dbt project's files: "
+            "run `make install` (or `cd dbt_project && dbt parse`) so assets match the models",
+            stacklevel=2,
+        )
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=STAGING,
+        name="dbt_staging",
+        dagster_dbt_translator=translator,
+    )
+    def dbt_staging(context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+        yield from dbt_build(context, dbt, warehouse, "cautious")
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=TABLES,
+        exclude=f"{VIEWS} {WEEKLY}",
+        name="dbt_partitioned",
+        dagster_dbt_translator=translator,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
+    def dbt_partitioned(
+        context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        env = window_env(context)
+        context.log.info(f"dbt build for the window {env}")
+        yield from dbt_build(context, dbt, warehouse, "eager", env)
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=ANALYTICS_VIEWS,
+        name="dbt_analytics_views",
+        dagster_dbt_translator=translator,
+    )
+    def dbt_analytics_views(
+        context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse
+    ) -> Iterator[Any]:
+        yield from dbt_build(context, dbt, warehouse, "cautious")
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=WEEKLY,
+        name="dbt_weekly",
+        dagster_dbt_translator=translator,
+    )
+    def dbt_weekly(context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+        # `buildable`: with their tests that also read upstream tables (e.g. fact_sales).
+        for event in dbt_build(context, dbt, warehouse, "buildable"):
+            if isinstance(event, Output) and context.asset_key_for_output(event.output_name) == RECOMMENDATIONS:
+                event = event.with_metadata({**event.metadata, **backtest_metadata(warehouse)})
+            yield event
+
+    return [dbt_staging, dbt_partitioned, dbt_analytics_views, dbt_weekly]

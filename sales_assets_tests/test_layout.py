@@ -1,0 +1,88 @@
+"""The layout's rules, checked on the code: imports point down the layers, and modules stay small.
+
+Layers, bottom up: `source/` (the contract the pipeline reads through) <- `core/` (settings,
+partitions, resources, warehouses) <- `sandbox/` (what writes a source), `dashboard/` (the app),
+`instance/` (how the Dagster instance runs) <- `defs/` (the definitions, by concern) <-
+`definitions.py`, `run.py`, `measure/` (what assembles or drives the whole). Nothing imports from
+`defs/` but `definitions.py` (and `defs/` itself).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "sales_assets"
+ALLOWED = {
+    "source": {"source"},
+    "core": {"core", "source"},
+    "instance": {"instance"},
+    "sandbox": {"sandbox", "core", "source"},
+    "dashboard": {"dashboard", "core", "source"},
+    "defs": {"defs", "core", "source", "dashboard"},
+    "definitions": {"defs", "core", "source"},
+    "run": {"definitions", "core", "source", "sandbox", "instance"},
+    "measure": {"measure", "definitions", "core", "source", "dashboard", "instance"},
+}
+LONG = 300  # lines; a longer module says why at its top ("Why ...")
+
+
+def area(module: str) -> str:
+    """`sales_assets.core.settings` -> `core`; `sales_assets.definitions` -> `definitions`."""
+    return module.split(".")[1]
+
+
+def modules() -> dict[str, Path]:
+    return {
+        ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts): path
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "__init__.py"
+    }
+
+
+def imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sales_assets."):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("sales_assets.")}
+    return found
+
+
+def test_every_module_is_in_a_known_layer() -> None:
+    assert {area(module) for module in modules()} == set(ALLOWED)
+
+
+def test_imports_point_down_the_layers() -> None:
+    upward = [
+        f"{module} imports {imported}"
+        for module, path in sorted(modules().items())
+        for imported in sorted(imports(path))
+        if area(imported) not in ALLOWED[area(module)]
+    ]
+    assert upward == []
+
+
+def test_the_rules_see_an_upward_import(tmp_path: Path) -> None:
+    """The check above, shown to work on a module that breaks the rules."""
+    module = tmp_path / "warehouses.py"
+    module.write_text(
+        "from sales_assets.defs.ingest.assets import build_dlt_assets\nimport sales_assets.sandbox.writer\n"
+    )
+    found = imports(module)
+    assert found == {"sales_assets.defs.ingest.assets", "sales_assets.sandbox.writer"}
+    assert not {area(imported) for imported in found} & ALLOWED["core"]
+
+
+def says_why(path: Path) -> bool:
+    return "Why " in (ast.get_docstring(ast.parse(path.read_text())) or "")
+
+
+def test_long_modules_say_why() -> None:
+    unexplained = [
+        f"{module} ({lines} lines)"
+        for module, path in sorted(modules().items())
+        if (lines := len(path.read_text().splitlines())) > LONG and not says_why(path)
+    ]
+    assert unexplained == []
