@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -193,3 +194,31 @@ def test_partition_end_is_exclusive_and_validated() -> None:
         load_settings({"SALES_PARTITIONS_END": "2011-01-01"})
     with pytest.raises(SettingsError, match="SALES_PARTITIONS_START"):
         load_settings({"SALES_PARTITIONS_START": "31/05/2011"})
+
+
+def test_analytics_models_are_typed_contracts(defs) -> None:
+    """Every analytics model enforces a dbt contract, and its page shows each column's declared type."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "analytics"
+    ]
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    assert len(models) == 11
+    for node in models:
+        assert node["config"]["contract"]["enforced"], node["name"]
+        if node["config"]["materialized"] == "incremental":
+            assert node["config"]["on_schema_change"] == "fail", node["name"]
+        declared = {name: column["data_type"] for name, column in node["columns"].items()}
+        assert all(declared.values()), node["name"]
+        schema = specs[AssetKey(["analytics", node["name"]])].metadata["dagster/column_schema"]
+        assert {column.name: column.type for column in schema.columns} == declared, node["name"]
+
+
+def test_asset_pages_show_no_unserializable_metadata(defs) -> None:
+    """dagster-dbt's DbtProject object would show as "[DbtProject] (unserializable)" on every model's page."""
+    for spec in defs.resolve_all_asset_specs():
+        assert "dagster_dbt/project" not in spec.metadata, spec.key
+        if spec.key.path[0] in ("staging", "intermediate", "analytics"):
+            assert spec.metadata["dagster/code_references"].code_references, spec.key

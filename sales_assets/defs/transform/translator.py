@@ -9,6 +9,7 @@ from typing import Any
 
 from dagster import AssetKey, AssetSpec, AutomationCondition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+from dagster_dbt.asset_utils import DAGSTER_DBT_PROJECT_METADATA_KEY
 
 from sales_assets.core.metadata import OWNER
 from sales_assets.defs.operations.automation import VIEWS_FOLLOW_THEIR_SQL, WEEKLY_AFTER_SALES
@@ -32,6 +33,14 @@ class SalesDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
+        # dagster-dbt keeps the DbtProject object in the spec's metadata, which the asset page can
+        # only show as "[DbtProject] (unserializable)". Its code references (built just above from
+        # `project`) link each model to its .sql; at run time dagster-dbt reads the object only to
+        # write a selectors file when a subset names over 200 dbt nodes (without it, they are
+        # passed as --select arguments), and dbt finds the project through the CLI resource.
+        spec = spec.replace_attributes(
+            metadata={key: value for key, value in spec.metadata.items() if key != DAGSTER_DBT_PROJECT_METADATA_KEY}
+        )
         if unique_id.startswith("model."):
             # The engine the models run on (SALES_TARGET), not the adapter the manifest was parsed with.
             spec = spec.replace_attributes(kinds={"dbt", self.warehouse_kind})
