@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install run dev dashboard chromium test reliability load bench lint format source simulate freshness clean
+.PHONY: install dlt-info run dev dashboard chromium test reliability load bench lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -59,6 +59,14 @@ simulate: install
 ## dbt's source freshness: when dlt last loaded each raw table.
 freshness: install
 	cd dbt_project && ../$(BIN)/dbt source freshness --profiles-dir .
+
+## What dlt knows of its loads, per pipeline: state, the last run's trace (steps, rows per table,
+## package status) and pending packages. (dlt's web dashboard, `dlt pipeline ... show`, needs
+## dlt[hub] and marimo, which the pinned stack leaves out.)
+dlt-info: install
+	@for pipeline in sales_orders sales_reference; do \
+		$(BIN)/dlt pipeline --pipelines-dir $${SALES_DATA_DIR:-data}/dlt $$pipeline info && \
+		$(BIN)/dlt pipeline --pipelines-dir $${SALES_DATA_DIR:-data}/dlt $$pipeline trace || exit 1; done
 
 ## Materialize every asset for every partition on the configured setup, in one run.
 run: install
