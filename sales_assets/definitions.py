@@ -17,6 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster import (
     AssetsDefinition,
+    BackfillPolicy,
     BetaWarning,
     Definitions,
     EnvVar,
@@ -56,14 +57,18 @@ def build_assets(settings: Settings, partitions_def: PartitionsDefinition) -> li
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=BetaWarning)
-        return with_source_code_references(
-            [
-                *build_dlt_assets(settings, partitions_def),
-                *build_dbt_assets(partitions_def, settings.target),
-                *build_predict_assets(),
-                build_dashboard_asset(),
-            ]
-        )
+        assets = [
+            *build_dlt_assets(settings, partitions_def),
+            *build_dbt_assets(partitions_def, settings.target),
+            *build_predict_assets(),
+            build_dashboard_asset(),
+        ]
+        # Every asset runs once per backfill, the unpartitioned ones too: the whole graph over any
+        # range is one run (as `make run` launches it), and `dg launch --job sales_pipeline
+        # --partition-range A...B` accepts it (the CLI wants a single-run policy on every asset).
+        single_run = BackfillPolicy.single_run()
+        assets = [a if a.backfill_policy else a.with_attributes(backfill_policy=single_run) for a in assets]
+        return with_source_code_references(assets)
 
 
 def build_resources(settings: Settings) -> dict[str, Any]:

@@ -222,3 +222,10 @@ def test_asset_pages_show_no_unserializable_metadata(defs) -> None:
         assert "dagster_dbt/project" not in spec.metadata, spec.key
         if spec.key.path[0] in ("staging", "intermediate", "analytics"):
             assert spec.metadata["dagster/code_references"].code_references, spec.key
+
+
+def test_every_asset_runs_once_per_backfill(defs) -> None:
+    """What `dg launch --job sales_pipeline --partition-range A...B` requires of every asset it launches."""
+    graph = defs.resolve_asset_graph()
+    policies = {key: graph.get(key).backfill_policy for key in graph.materializable_asset_keys}
+    assert policies and all(policy == BackfillPolicy.single_run() for policy in policies.values()), policies

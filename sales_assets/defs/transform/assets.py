@@ -166,7 +166,7 @@ def backtest_metadata(warehouse: Warehouse) -> dict[str, Any]:
 
 
 def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str = "duckdb") -> list[AssetsDefinition]:
-    translator = SalesDbtTranslator(warehouse_kind)
+    translator = SalesDbtTranslator(dbt_project, warehouse_kind)
     if manifest_is_stale():
         warnings.warn(
             f"{dbt_project.manifest_path} is older than the dbt project's files: "

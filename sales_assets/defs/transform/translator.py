@@ -26,18 +26,19 @@ def _is_weekly(node: Mapping[str, Any]) -> bool:
 
 
 class SalesDbtTranslator(DagsterDbtTranslator):
-    def __init__(self, warehouse_kind: str = "duckdb") -> None:
+    def __init__(self, project: DbtProject, warehouse_kind: str = "duckdb") -> None:
         # Code references: each model's page links to its .sql file.
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True))
+        self.project = project
         self.warehouse_kind = warehouse_kind
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
-        spec = super().get_asset_spec(manifest, unique_id, project)
-        # dagster-dbt keeps the DbtProject object in the spec's metadata, which the asset page can
-        # only show as "[DbtProject] (unserializable)". Its code references (built just above from
-        # `project`) link each model to its .sql; at run time dagster-dbt reads the object only to
-        # write a selectors file when a subset names over 200 dbt nodes (without it, they are
-        # passed as --select arguments), and dbt finds the project through the CLI resource.
+        # dagster-dbt keeps the DbtProject object in each spec's metadata, which the asset page can
+        # only show as "[DbtProject] (unserializable)", and hands it back here at run time. So the
+        # translator holds the project for the code references (each model linked to its .sql)
+        # and the metadata entry is dropped; dagster-dbt's only other use of it is a selectors
+        # file when a subset names over 200 dbt nodes (without it they go as --select arguments).
+        spec = super().get_asset_spec(manifest, unique_id, project or self.project)
         spec = spec.replace_attributes(
             metadata={key: value for key, value in spec.metadata.items() if key != DAGSTER_DBT_PROJECT_METADATA_KEY}
         )
