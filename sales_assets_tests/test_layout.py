@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "sales_assets"
 ALLOWED = {
     "source": {"source"},
@@ -86,3 +88,19 @@ def test_long_modules_say_why() -> None:
         if (lines := len(path.read_text().splitlines())) > LONG and not says_why(path)
     ]
     assert unexplained == []
+
+
+def test_a_dagster_home_made_before_the_layout_still_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its dagster.yaml named the run launcher and event log by their old module paths."""
+    from dagster import DagsterInstance
+
+    from sales_assets.instance import SETTINGS_FILE, ensure_home
+
+    old = SETTINGS_FILE.read_text().replace("sales_assets.instance.", "sales_assets.")
+    assert "module: sales_assets.event_log\n" in old and "module: sales_assets.run_launcher\n" in old
+    (tmp_path / "dagster.yaml").write_text(old)
+    ensure_home(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    assert (tmp_path / "dagster.yaml").read_text() == SETTINGS_FILE.read_text()
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert type(instance.event_log_storage).__name__ == "BatchingSqliteEventLogStorage"

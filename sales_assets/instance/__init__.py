@@ -3,18 +3,34 @@ with a health-checking launcher, run retries, a batching event log) and the clas
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
 
 SETTINGS_FILE = Path(__file__).resolve().parent / "dagster.yaml"
+# Classes the settings name that moved into this package with the layout of issue 13: a home made
+# before it would no longer load (ModuleNotFoundError on every command).
+MOVED_MODULES = {
+    "sales_assets.event_log": "sales_assets.instance.event_log",
+    "sales_assets.run_launcher": "sales_assets.instance.run_launcher",
+}
 
 
 def ensure_home(home: Path) -> Path:
-    """A Dagster home with this project's instance settings (kept if it has settings already)."""
+    """A Dagster home with this project's instance settings (kept if it has settings already, with
+    the module paths of classes that moved brought up to date)."""
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        shutil.copy(SETTINGS_FILE, home / "dagster.yaml")
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        shutil.copy(SETTINGS_FILE, settings)
+        return home
+    text = settings.read_text()
+    updated = text
+    for old, new in MOVED_MODULES.items():
+        updated = re.sub(rf"(module:\s*){re.escape(old)}[ \t]*$", rf"\g<1>{new}", updated, flags=re.MULTILINE)
+    if updated != text:
+        settings.write_text(updated)
     return home
 
 
