@@ -1,17 +1,15 @@
 """Dagster's SQLite event log, recording a single-run backfill in seconds rather than minutes.
 
 A single-run backfill of years of daily partitions records one materialization per partition per
-asset, and one planned evaluation per partition per asset check: with 5,665 days, 16 partitioned
-assets and ~100 checks on them, over half a million rows. The stock SQLite storage stores them
-one by one (a new engine and a commit per event), inspects the asset table's columns again for
-every event, and serializes a planned check evaluation once per partition it plans. This
-subclass stores the same rows in the same files, with the work done once:
+asset: with 5,668 days and 16 partitioned assets, about 90,000 events. The stock SQLite storage
+stores them one by one (a new engine and a commit per event) and inspects the asset table's
+columns again for every event. This subclass stores the same rows in the same files, with the
+work done once:
 
 - a batch of events (Dagster hands them over in batches when DAGSTER_EVENT_BATCH_SIZE is set) is
   written in one transaction per database file;
 - the cross-run asset index is updated once per asset and event type for a batch, with the last
-  event of that asset and type (what the per-event updates leave behind);
-- a planned check evaluation is serialized once and its per-partition rows inserted together.
+  event of that asset and type (what the per-event updates leave behind).
 
 Everything else, and everything it reads, is the stock storage's. Configured in
 `sales_assets/instance/dagster.yaml`.
@@ -22,16 +20,15 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy.exc as db_exc
 from dagster._config import Field, StringSource
-from dagster._core.events import ASSET_EVENTS, AssetCheckEvaluationPlanned
+from dagster._core.events import ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, AssetKeyTable
+from dagster._core.storage.event_log.schema import AssetKeyTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from dagster._serdes import ConfigurableClassData, serialize_value
+from dagster._serdes import ConfigurableClassData
 from sqlalchemy.engine import Connection
 
 
@@ -94,19 +91,3 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         except db_exc.IntegrityError:
             update = AssetKeyTable.update().values(**values)
             conn.execute(update.where(AssetKeyTable.c.asset_key == asset_key.to_string()))
-
-    def _store_asset_check_evaluation_planned(self, event: EventLogEntry, event_id: int | None) -> None:
-        """The stock rows (one per planned partition), with the event serialized once and inserted together."""
-        planned = cast("AssetCheckEvaluationPlanned", event.get_dagster_event().event_specific_data)
-        partitions = planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
-        shared = {
-            "asset_key": planned.asset_key.to_string(),
-            "check_name": planned.check_name,
-            "run_id": event.run_id,
-            "execution_status": AssetCheckExecutionRecordStatus.PLANNED.value,
-            "evaluation_event": serialize_value(event),
-            "evaluation_event_timestamp": self._event_insert_timestamp(event),
-            "evaluation_event_storage_id": event_id,
-        }
-        with self.index_connection() as conn:
-            conn.execute(AssetCheckExecutionsTable.insert(), [{**shared, "partition": key} for key in partitions])
