@@ -1,10 +1,10 @@
 """Every definition the UI, alerts and dashboards name, compared with a snapshot kept in the repository.
 
 What people and other tools refer to by name (asset keys and their groups, kinds, owners,
-partitions, dependencies and automation; checks and whether they block; jobs and what they select;
-schedules; sensors) must not change by accident: a moved module, a renamed function or a new
-translator must leave it as it was. When a change is meant, rewrite the snapshot and review its
-diff like code:
+partitions, dependencies and automation; checks, whether they block and how they are
+partitioned; jobs and what they select; schedules; sensors) must not change by accident: a
+moved module, a renamed function or a new translator must leave it as it was. When a change is
+meant, rewrite the snapshot and review its diff like code:
 
     SALES_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest sales_assets_tests/test_definitions_snapshot.py
 
@@ -47,7 +47,11 @@ def snapshot(defs: Definitions) -> dict[str, Any]:
     checks = {}
     for key in sorted(graph.asset_check_keys):
         spec = graph.get_check_spec(key)
-        checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {"blocking": spec.blocking}
+        partitions = spec.partitions_def
+        checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {
+            "blocking": spec.blocking,
+            "partitions": type(partitions).__name__ if partitions else None,
+        }
     jobs = {
         job.name: sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys)
         for job in defs.resolve_all_job_defs()
