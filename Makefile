@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install dlt-info run dev dashboard chromium test reliability load bench lint format source simulate freshness clean
+.PHONY: install dlt-info run dev dashboard chromium test reliability load bench ui-timing lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -108,6 +108,10 @@ load: install
 ## What a day costs as history and volume grow (scale 1 and 10, in a temporary directory; ~30 min).
 bench: install
 	$(BIN)/python -m sales_assets.measure.benchmark
+
+## How long the Dagster UI takes to show asset statuses, against a running `make dev` (after `make run`).
+ui-timing: install chromium
+	$(BIN)/python -m sales_assets.measure.ui_status --url http://127.0.0.1:$${DAGSTER_PORT:-3000}
 
 lint: install
 	$(BIN)/ruff check sales_assets sales_assets_tests
