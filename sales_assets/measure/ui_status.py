@@ -63,7 +63,8 @@ def page_load_seconds(browser: Any, url: str) -> tuple[float, int]:
 
 def query_seconds(base: str) -> float:
     with httpx.Client(base_url=base, timeout=LIMIT_S) as client:
-        keys = client.post("/graphql", json={"query": ASSET_KEYS_QUERY}).json()["data"]["assetNodes"]
+        nodes = client.post("/graphql", json={"query": ASSET_KEYS_QUERY}).json()["data"]["assetNodes"]
+        keys = [node["assetKey"] for node in nodes]
         started = time.perf_counter()
         response = client.post("/graphql", json={"query": LIVE_QUERY, "variables": {"assetKeys": keys}})
         response.raise_for_status()
