@@ -104,3 +104,15 @@ def test_a_dagster_home_made_before_the_layout_still_loads(tmp_path: Path, monke
     assert (tmp_path / "dagster.yaml").read_text() == SETTINGS_FILE.read_text()
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         assert type(instance.event_log_storage).__name__ == "BatchingSqliteEventLogStorage"
+
+
+def test_dg_and_workspace_yaml_name_the_same_code_location() -> None:
+    """Runs record their location's name: `dg dev` must serve the one `dagster` commands launch into."""
+    import tomllib
+
+    import yaml
+
+    root = PACKAGE.parent
+    dg = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["dg"]["project"]
+    (entry,) = yaml.safe_load((root / "workspace.yaml").read_text())["load_from"]
+    assert dg["code_location_name"] == entry["python_module"]["location_name"] == "sales_assets"

@@ -35,9 +35,20 @@ def group(pgid: int) -> dict[int, float]:
             fields = stat.read_text().rsplit(")", 1)[1].split()  # fields[0] is stat(5)'s third field, the state
         except OSError:
             continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # utime, stime, cutime, cstime
+        if int(fields[2]) == pgid and (fields[0] != "Z" or _threads_left(stat.parent)):  # utime, stime, cutime, cstime
             found[int(stat.parent.name)] = sum(int(ticks) for ticks in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return found
+
+
+def _threads_left(process: Path) -> bool:
+    """A zombie leader whose other threads are still exiting: they hold its files, listening sockets too."""
+    for task in (process / "task").glob("*/stat"):
+        try:
+            if task.read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def stop(process: subprocess.Popen, grace: float = 30) -> None:
@@ -51,6 +62,9 @@ def stop(process: subprocess.Popen, grace: float = 30) -> None:
     if group(process.pid):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+    deadline = time.monotonic() + 30  # until the kernel has torn down every SIGKILLed process
+    while group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _address(hex_address: str) -> str:
