@@ -675,17 +675,24 @@ def select_territory(sync_api, page, territory: str) -> None:
     """Pick a territory in the sidebar once the script is idle; on a busy machine a click made while
     Streamlit is still running can be lost, so the pick is confirmed by its chip and retried."""
     territories = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
-    for _ in range(3):
+    for _ in range(5):
         sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+        # The status widget shows only after a moment: a script still starting looks idle, and a
+        # pick made then is lost when it finishes (seen once under CI's two test workers).
+        page.wait_for_timeout(1_000)
+        sync_api.expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+        if territory in territories.inner_text():  # picked by an attempt whose check timed out
+            return
         territories.click()
         page.get_by_role("option", name=territory).click()
         page.keyboard.press("Escape")
         try:
-            sync_api.expect(territories).to_contain_text(territory, timeout=10_000)
+            sync_api.expect(territories).to_contain_text(territory, timeout=20_000)
             return
         except AssertionError:
             continue
-    raise AssertionError(f"could not select territory {territory!r} in the sidebar")
+    shown = territories.inner_text()
+    raise AssertionError(f"could not select territory {territory!r} in the sidebar: it shows {shown!r}")
 
 
 def test_browser_smoke(sync_api, chromium, server: str, reader: DuckDBReader) -> None:
