@@ -37,13 +37,13 @@ from sales_assets.dashboard.connection import DuckDBReader, SnowflakeReader, che
 from sales_assets.dashboard.data import Filters
 from sales_assets.defs.dashboard.asset import READS
 from sales_assets.measure.processes import listening
+from sales_assets.measure.ui_status import CHROMIUM
 from sales_assets_tests.conftest import Pipeline, make_settings
 from sales_assets_tests.fakesnow_account import copy_schema, fakesnow_account
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "data" / "screenshots" / "dashboard.png"
 HEADLINES_SCREENSHOT = SCREENSHOT.with_name("dashboard-headlines.png")
-CHROMIUM = Path("/usr/bin/chromium")
 EVIL = "O'Brien'; drop table x; --"
 # Each looking-ahead tab and a text it shows once its figures are in.
 LOOKING_AHEAD_TABS = {

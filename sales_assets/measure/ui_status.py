@@ -14,9 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from sales_assets.measure.graphql import ASSET_KEYS_QUERY
+from sales_assets.measure.graphql import ASSET_KEYS_QUERY, Webserver
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGES = ("/asset-groups", "/assets")
@@ -61,16 +59,10 @@ def page_load_seconds(browser: Any, url: str) -> tuple[float, int]:
     return (max(first_status.values()) if first_status else float("nan")), len(first_status)
 
 
-def query_seconds(base: str) -> float:
-    with httpx.Client(base_url=base, timeout=LIMIT_S) as client:
-        nodes = client.post("/graphql", json={"query": ASSET_KEYS_QUERY}).json()["data"]["assetNodes"]
-        keys = [node["assetKey"] for node in nodes]
-        started = time.perf_counter()
-        response = client.post("/graphql", json={"query": LIVE_QUERY, "variables": {"assetKeys": keys}})
-        response.raise_for_status()
-        if "errors" in response.json():
-            raise RuntimeError(f"GraphQL errors: {response.json()['errors'][:1]}")
-        return time.perf_counter() - started
+def query_seconds(webserver: Webserver, keys: list[dict[str, Any]]) -> float:
+    started = time.perf_counter()
+    webserver.query(LIVE_QUERY, assetKeys=keys)  # raises on an HTTP or GraphQL error
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -90,7 +82,10 @@ def main() -> None:
                 f"median {statistics.median(seconds):.1f} s (loads: {', '.join(f'{s:.1f}' for s in seconds)})"
             )
         browser.close()
-    queries = [query_seconds(args.url) for _ in range(args.loads)]
+    webserver = Webserver(f"{args.url}/graphql")
+    keys = [node["assetKey"] for node in webserver.query(ASSET_KEYS_QUERY)["assetNodes"]]
+    queries = [query_seconds(webserver, keys) for _ in range(args.loads)]
+    webserver.client.close()
     print(f"{'live data':<14} all assets in one GraphQL request: median {statistics.median(queries):.2f} s")
 
 
