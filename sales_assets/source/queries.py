@@ -156,6 +156,11 @@ def readable_query(source_table: t.SourceTable) -> sa.Select:
     return sa.select(*table(source_table, *source_table.column_names).c).limit(0)
 
 
+def key_query(source_table: t.SourceTable) -> sa.Select:
+    """Every row's primary key: what key reconciliation compares with raw's."""
+    return sa.select(*table(source_table, *source_table.primary_key).c)
+
+
 def row_count_query(source_table: t.SourceTable) -> sa.Select:
     return sa.select(sa.func.count()).select_from(table(source_table))
 

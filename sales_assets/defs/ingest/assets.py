@@ -32,11 +32,12 @@ from sales_assets.core.partitions import naive_window
 from sales_assets.core.resources import SalesSource
 from sales_assets.core.settings import Settings
 from sales_assets.core.warehouses import Warehouse, build_warehouse
+from sales_assets.defs.ingest.deletions import MAX_KEYS_LOGGED, deleted_keys, sweep_window
 from sales_assets.defs.ingest.dlt_source import sales_source
 from sales_assets.defs.ingest.translator import SalesDltTranslator
 from sales_assets.source import tables as t
 from sales_assets.source.engine import SourceUnavailableError, has_table, source_engine
-from sales_assets.source.queries import Window
+from sales_assets.source.queries import Window, row_count_query
 
 ORDERS_PIPELINE = "sales_orders"
 REFERENCE_PIPELINE = "sales_reference"
@@ -93,11 +94,10 @@ def retried_while_unreachable(context: AssetExecutionContext, source: SalesSourc
 
 
 class ReferenceLoadConfig(Config):
-    """`full_refresh`: reload the reference tables whole, dropping rows the source no longer has.
+    """`full_refresh`: reload the reference tables whole (a reset).
 
-    An incremental load sees inserts and updates, not deletes. AdventureWorks does not delete
-    reference rows (orders keep referring to them), so a daily load never needs this; it is there
-    for a source that does, and for a reset.
+    Not needed for deletions: every load compares row counts with the source and reloads a table
+    that lost rows there (see `_reload_where_deleted`).
     """
 
     full_refresh: bool = False
@@ -116,7 +116,7 @@ def _load(
 ) -> Iterator[MaterializeResult]:
     engine = source.engine()
     present = [table for table in tables if not table.optional or has_table(engine, table.schema, table.name)]
-    results, seconds = [], 0.0
+    results, seconds, swept = [], 0.0, {}
     if present:
         pipeline = warehouse.dlt_pipeline(pipeline_name)
         results = list(
@@ -130,6 +130,18 @@ def _load(
             )
         )
         trace = pipeline.last_trace
+        if window:
+            # The window's rows the source no longer has (deleted, or moved to another day).
+            extracted = trace.last_extract_info
+            load_id = extracted.loads_ids[-1] if extracted and extracted.loads_ids else None
+            swept = sweep_window(pipeline, window, load_id, {table.warehouse_name for table in present})
+            if any(swept.values()):
+                context.log.info(f"Deleted from raw what the source no longer has in the window: {swept}")
+        else:
+            # A table reloaded whole is reported once, as reloaded.
+            reloaded = list(_reload_where_deleted(context, dlt_runner, engine, warehouse, translator, present))
+            keys = {result.asset_key for result in reloaded}
+            results = [result for result in results if result.asset_key not in keys] + reloaded
         seconds = (trace.finished_at - trace.started_at).total_seconds()
     # A window merged: its row count is the rows loaded. A reference table merged with its
     # changes: the table's row count, read from the warehouse.
@@ -142,6 +154,8 @@ def _load(
         # descriptions) and list of load jobs are dropped: a backfill repeats a materialization's
         # metadata for every partition, and they made each event three times larger.
         kept = {key: value for key, value in result.metadata.items() if key not in DROPPED_METADATA}
+        if window:
+            kept["rows_deleted"] = swept.get(result.asset_key.path[-1], 0)
         # dlt's own time (extract, normalize, load), for all the tables of this load together.
         metadata = {**kept, **counts, "rows_loaded": loaded, "dlt_run_seconds": round(seconds, 2)}
         yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)
@@ -152,6 +166,48 @@ def _load(
             # return metrics as NULL (unknown), not zero. Recorded so the UI says why.
             context.log.warning(f"{table.qualified_name} is absent from the source; not loaded")
             yield MaterializeResult(asset_key=key, metadata={"source_table_present": False})
+
+
+def _reload_where_deleted(
+    context: AssetExecutionContext,
+    dlt_runner: DagsterDltResource,
+    engine: sa.Engine,
+    warehouse: Warehouse,
+    translator: SalesDltTranslator,
+    tables: Sequence[t.SourceTable],
+) -> Iterator[MaterializeResult]:
+    """Reference tables whose rows the source deleted, reloaded whole.
+
+    An incremental load sees inserts and updates, not deletes. Just after it, raw holds every row
+    the source has, so a table holding more rows in raw than in the source lost rows there: its
+    keys are compared to name them, and dlt reloads the table whole (`drop_resources`: the table
+    and its cursor). Counting is two cheap queries per table; reference tables are small, and
+    deletions rare (AdventureWorks keeps the rows orders refer to), so a reload costs little.
+    """
+    loaded = set(warehouse.relations()) & set(context.selected_asset_keys)
+    keys = {table: AssetKey(["raw", table.warehouse_name]) for table in tables}
+    counts = warehouse.row_counts(key for key in keys.values() if key in loaded)
+    with engine.connect() as conn:
+        shrunk = [
+            table
+            for table, key in keys.items()
+            if key in counts and counts[key] > conn.execute(row_count_query(table)).scalar()
+        ]
+        for table in shrunk:
+            gone = deleted_keys(conn, warehouse, table)
+            context.log.warning(
+                f"{table.qualified_name}: {len(gone)} rows deleted in the source, keys "
+                f"{', '.join(map(str, gone[:MAX_KEYS_LOGGED]))}{' ...' if len(gone) > MAX_KEYS_LOGGED else ''}; "
+                f"reloading raw.{table.warehouse_name} whole"
+            )
+    if shrunk:
+        yield from dlt_runner.run(
+            context=context,
+            dlt_source=sales_source(engine, shrunk),
+            dlt_pipeline=warehouse.dlt_pipeline(REFERENCE_PIPELINE),
+            dagster_dlt_translator=translator,
+            refresh="drop_resources",
+        )
 
 
 def build_dlt_assets(settings: Settings, partitions_def: PartitionsDefinition) -> list[AssetsDefinition]:

@@ -1,12 +1,14 @@
 """The dlt source over the order-taking database: one resource per table.
 
-Order tables read only their half-open window `[start, end)` through `query_adapter_callback`, so a
-partition's extract costs its own rows (the source has indexes on the window columns), and merge on
-their primary key. Reference tables load incrementally: dlt's cursor on `ModifiedDate` (kept in the
-pipeline state, which dlt also stores in the warehouse) selects the rows changed since the last
-load, merged on the primary key, so a day's load costs the day's changes. Reflection is deferred,
-so building the source never connects; `pyarrow` is the backend (about 20x faster than row-by-row),
-and on the embedded SQLite source columns are converted whole in Arrow (SqliteArrowLoader).
+Order tables read only their half-open window `[start, end)` through `query_adapter_callback`, so
+a partition's extract costs its own rows (the source has indexes on the window columns), and merge
+on their primary key; the window's rows raw holds but the source no longer has are then swept
+(sales_assets/defs/ingest/deletions.py), so a load replaces raw's window. Reference tables load
+incrementally: dlt's cursor on `ModifiedDate` (kept in the pipeline state, which dlt also stores in
+the warehouse) selects the rows changed since the last load, merged on the primary key, so a day's
+load costs the day's changes. Reflection is deferred, so building the source never connects;
+`pyarrow` is the backend (about 20x faster than row-by-row), and on the embedded SQLite source
+columns are converted whole in Arrow (SqliteArrowLoader).
 """
 
 from __future__ import annotations
@@ -39,6 +41,36 @@ _SQLITE_DATETIME = sqlite.DATETIME(
 )
 
 
+def arrow_schema(hints: dict[str, Any], names: Sequence[str], tz: str) -> pa.Schema:
+    """The Arrow schema of the columns `names`, typed as dlt reflected them (`hints`)."""
+    caps = Container().get(DestinationCapabilitiesContext) or DestinationCapabilitiesContext.generic_capabilities()
+    return pa.schema(
+        pa.field(name, get_py_arrow_datatype(hints[name], caps, tz), hints[name].get("nullable", True))
+        for name in names
+    )
+
+
+class WindowLoader(TableLoader):
+    """dlt's table loader for a window: a window without rows still yields its (empty) table.
+
+    dlt creates a raw table with the first rows it loads. A source table that exists but has no
+    rows yet (a returns table before the first return) would then have no raw table, and the
+    models would read it as absent ("returns unknown") until the first return. An empty Arrow
+    table with the reflected schema makes dlt create the table as the rows would (dlt's
+    `materialize_table_schema` marker would too, but its schema carries the row-key column of the
+    row-by-row path, which the Arrow rows do not have).
+    """
+
+    def load_rows(self, backend_kwargs: dict[str, Any] | None = None) -> Iterator[Any]:
+        empty = True
+        for item in super().load_rows(backend_kwargs):
+            empty = False
+            yield item
+        if empty:
+            tz = (backend_kwargs or {}).get("tz", "UTC")
+            yield arrow_schema(self.columns, list(self.columns), tz).empty_table()
+
+
 class SqliteArrowLoader(TableLoader):
     """dlt's table loader, reading the values SQLite stores as they are and converting whole columns in Arrow.
 
@@ -55,14 +87,7 @@ class SqliteArrowLoader(TableLoader):
         return query.with_only_columns(*raw, maintain_column_froms=True)
 
     def _convert_result(self, result: sa.CursorResult, backend_kwargs: dict[str, Any]) -> Iterator[pa.Table]:
-        names = list(result.keys())
-        caps = Container().get(DestinationCapabilitiesContext) or DestinationCapabilitiesContext.generic_capabilities()
-        tz = backend_kwargs.get("tz", "UTC")
-        hints = [self.columns[name] for name in names]
-        schema = pa.schema(
-            pa.field(name, get_py_arrow_datatype(hint, caps, tz), hint.get("nullable", True))
-            for name, hint in zip(names, hints, strict=True)
-        )
+        schema = arrow_schema(self.columns, list(result.keys()), backend_kwargs.get("tz", "UTC"))
         for partition in result.partitions(size=self.chunk_size):
             columns = zip(*(row._data for row in partition), strict=True)
             arrays = [self._arrow(field, values) for field, values in zip(schema, columns, strict=True)]
@@ -80,6 +105,10 @@ class SqliteArrowLoader(TableLoader):
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
             column = f"{self.table.schema}.{self.table.name}.{field.name}"
             raise ValueError(f"{column}: a stored value is not a valid {field.type}: {err}") from err
+
+
+class SqliteWindowLoader(SqliteArrowLoader, WindowLoader):
+    """A window of the embedded source: converted in Arrow, and its table created even when empty."""
 
 
 def _changed_rows(table: t.SourceTable) -> dlt.sources.incremental:
@@ -154,7 +183,12 @@ def _table_adapter(table: t.SourceTable, engine: sa.Engine) -> Callable[[sa.Tabl
 
 def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | None = None):
     """A dlt resource for one source table: a window of an order table, or a reference table's changes."""
-    partitioned = table.partition_column is not None
+    windowed = table.partition_column is not None and window is not None
+    sqlite = engine.dialect.name == "sqlite"
+    if windowed:
+        loader: type[TableLoader] | None = SqliteWindowLoader if sqlite else WindowLoader
+    else:
+        loader = SqliteArrowLoader if sqlite else None
     resource = sql_table(
         credentials=engine,
         table=table.name,
@@ -167,10 +201,10 @@ def table_resource(engine: sa.Engine, table: t.SourceTable, window: Window | Non
         included_columns=None,
         primary_key=list(table.primary_key),
         write_disposition="merge",
-        incremental=None if partitioned else _changed_rows(table),
-        query_adapter_callback=_window_adapter(table, window) if partitioned and window else None,
+        incremental=None if table.partition_column else _changed_rows(table),
+        query_adapter_callback=_window_adapter(table, window) if windowed else None,
         table_adapter_callback=_table_adapter(table, engine),
-        table_loader_class=SqliteArrowLoader if engine.dialect.name == "sqlite" else None,
+        table_loader_class=loader,
     )
     return resource.with_name(table.warehouse_name)
 
