@@ -27,13 +27,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- For models derived from fact_sales: the window when updating the model, everything when the
-    model is first built (a model added to a running project starts complete, not with one day). -#}
-{% macro incremental_window(column) -%}
-    {%- if is_incremental() -%}
-        {{ partition_window(column) }}
-    {%- else -%}
+{#- For models derived from fact_sales: the days a run rebuilds (macros/rebuilt.sql) when updating
+    the model, everything when the model is first built (a model added to a running project starts
+    complete, not with one day). `days` is `order_days` or `return_days`. -#}
+{% macro incremental_window(column, days='order_days') -%}
+    {%- if not is_incremental() -%}
         1 = 1
+    {%- elif days == 'return_days' -%}
+        {{ rebuilt_return_days(column) }}
+    {%- else -%}
+        {{ rebuilt_order_days(column) }}
     {%- endif -%}
 {%- endmacro %}
 

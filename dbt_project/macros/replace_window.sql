@@ -1,9 +1,12 @@
-{#- Incremental strategy `replace_window`: delete the run's partition window from the table, then
-    insert what the model computed for it. For tables whose rows belong to a day (`meta.window_column`):
-    unlike delete+insert on a key, a day that lost all its rows in the source is emptied too, and a
-    rerun of any window gives the same table. With `unique_key`, rows of those keys are replaced
-    wherever they are (an order that moved into the window). Without a window (a plain `dbt build`)
-    the whole table is replaced.
+{#- Incremental strategy `replace_window`: delete what the run rebuilds from the table, then insert
+    what the model computed for it. `meta.rebuilds` names what that is:
+    - `window`: the rows dated in the run's partition window (`meta.window_column`);
+    - `order_days` / `return_days`: those and the days an edit took rows from (macros/rebuilt.sql);
+    - `customers`: the rows of the customers the run touched (macros/touched_customers.sql).
+    Unlike delete+insert on a key, a day (or customer) that lost all its rows is emptied too, and
+    a rerun of any window gives the same table. With `unique_key`, rows of those keys are replaced
+    wherever they are (an order that moved into the window). Without a window (a plain `dbt
+    build`) the whole table is replaced.
 
     A custom strategy (dbt looks up `get_incremental_<strategy>_sql`), spelled in SQL both DuckDB and
     Snowflake run. -#}
@@ -12,8 +15,9 @@
     {%- set source = arg_dict['temp_relation'] -%}
     {%- set unique_key = arg_dict['unique_key'] -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set rebuilds = config.meta_require('rebuilds') -%}
     delete from {{ target }}
-    where {{ partition_window(config.meta_require('window_column')) }};
+    where {{ rebuilt_scope(rebuilds) }};
     {%- if unique_key %}
 
     {#- A statement of its own: an OR would keep either filter from skipping untouched storage. #}
@@ -23,4 +27,18 @@
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
+{%- endmacro %}
+
+{% macro rebuilt_scope(rebuilds) -%}
+    {%- if rebuilds == 'window' -%}
+        {{ partition_window(config.meta_require('window_column')) }}
+    {%- elif rebuilds == 'order_days' -%}
+        {{ rebuilt_order_days(config.meta_require('window_column')) }}
+    {%- elif rebuilds == 'return_days' -%}
+        {{ rebuilt_return_days(config.meta_require('window_column')) }}
+    {%- elif rebuilds == 'customers' -%}
+        customer_id in ({{ touched_customers() }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("meta.rebuilds must be window, order_days, return_days or customers, not " ~ rebuilds) }}
+    {%- endif -%}
 {%- endmacro %}

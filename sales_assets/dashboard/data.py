@@ -7,7 +7,8 @@ Filter values are always bound `?` parameters (IN-lists as `?, ?, ?`); identifie
 Money stays Decimal here; the app formats it for display.
 
 Revenue is Σ subtotal: the order header's subtotal allocated to its lines, so it equals Σ line_total
-(the marts' revenue) to 0.0001 per order. The discount section uses line_total, as discount_impact
+(the marts' revenue) to 0.0001 per order. Every figure counts revenue orders only (`is_revenue`:
+Rejected and Cancelled orders are not sales), as the marts do. The discount section uses line_total, as discount_impact
 does, so gross − discount = net holds exactly.
 
 Why ~350 lines: one small query function per figure of the five reporting pages, each beside the
@@ -40,7 +41,7 @@ with lines as (
     from analytics.fact_sales as f
     left join analytics.sales_by_territory as t on f.territory_id = t.territory_id
     left join analytics.product_demand as p on f.product_id = p.product_id
-    where f.order_date >= ? and f.order_date < ?{{conditions}}
+    where f.is_revenue and f.order_date >= ? and f.order_date < ?{{conditions}}
 )
 """
 

@@ -46,7 +46,7 @@ def forecast(reader: Reader, level: str, series: str) -> pd.DataFrame:
     actual = reader.query(
         "select cast(date_trunc('week', f.order_date) as date), sum(f.order_qty), sum(f.line_total) "
         "from analytics.fact_sales as f left join analytics.product_demand as p on f.product_id = p.product_id "
-        f"where f.order_date >= ? and f.order_date < ?{condition} group by 1 order by 1",
+        f"where f.is_revenue and f.order_date >= ? and f.order_date < ?{condition} group by 1 order by 1",
         [fitted_through - timedelta(weeks=HISTORY_WEEKS - 1), fitted_through + timedelta(days=7), *params],
     )
     history = as_frame(actual, ["week_start", "units", "revenue"], ("revenue",)).assign(kind="actual")

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
         unique_key='customer_id',
+        meta={'rebuilds': 'customers'},
     )
 }}
 
@@ -10,13 +11,15 @@
     what sales_by_territory and sales_by_state_province count distinct customers over, without
     reading order lines. Updated for the customers the window touched. -#}
 -- depends_on: {{ ref('stg_sales_returns') }}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
+    where is_revenue
     {% if is_incremental() -%}
-    where customer_id in ({{ touched_customers() }})
+        and customer_id in ({{ touched_customers() }})
     {%- endif %}
 
 ),

@@ -1,8 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
         unique_key='customer_id',
+        meta={'rebuilds': 'customers'},
     )
 }}
 
@@ -21,13 +22,15 @@
     build says 0. -#}
 {%- set recompute_all = is_incremental() and has_returns and any_row(this, 'units_returned is null') -%}
 
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
+    where is_revenue
     {% if is_incremental() and not recompute_all -%}
-    where customer_id in ({{ touched_customers() }})
+        and customer_id in ({{ touched_customers() }})
     {%- endif %}
 
 ),

@@ -2,19 +2,21 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
 {#- Lines per special offer, discount band and order day: the additive part of discount_impact.
     order_value is the summed revenue of the orders holding such a line (each order once), so
     order_value / order_count over any days is their average order value. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+        and is_revenue
 
 ),
 

@@ -2,19 +2,21 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
 {#- Products bought together, per order day: for each pair of distinct products on one order
     (product_id < paired_product_id, each pair once), the day's orders holding both. The additive
     part of product_affinity, kept per day so a run rebuilds its window's days only. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+        and is_revenue
 
 ),
 

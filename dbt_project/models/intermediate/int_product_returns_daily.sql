@@ -2,24 +2,28 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'return_date'},
+        meta={'rebuilds': 'return_days', 'window_column': 'return_date'},
     )
 }}
 
 {#- Units returned per product and return day (returns load by return date, so their window is a
-    window of return dates). Empty when the source has no returns table. -#}
+    window of return dates; a run also rebuilds the return days of its orders' returns, whose
+    lines it may have changed). Returns of revenue lines only. Empty when the source has no
+    returns table. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 returns as (
 
     select * from {{ ref('stg_sales_returns') }}
-    where {{ incremental_window('return_date') }}
+    where {{ incremental_window('return_date', 'return_days') }}
 
 ),
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
+    where is_revenue
 
 )
 

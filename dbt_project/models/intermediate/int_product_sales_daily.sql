@@ -2,18 +2,20 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
 {#- Sales per product and order day: the additive part of product_demand, kept per day so a run
     rebuilds only its window's days and product_demand sums days instead of order lines. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+        and is_revenue
 
 )
 

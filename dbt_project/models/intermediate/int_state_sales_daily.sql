@@ -2,19 +2,21 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
 {#- Sales per billed state or province and order day (state_province_id NULL when the bill-to
     address is unknown): the additive part of sales_by_state_province. The state is the bill-to
     address's when the day is built. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+        and is_revenue
 
 ),
 

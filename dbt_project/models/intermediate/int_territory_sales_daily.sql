@@ -2,18 +2,20 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
 {#- Sales per sales territory and order day (territory_id NULL for orders without one): the
     additive part of sales_by_territory. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
 facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+        and is_revenue
 
 )
 

@@ -24,7 +24,7 @@ def daily_revenue_in_trailing_range(window: Window, source: SalesSource, warehou
         warehouse,
         """
         select cast(order_date as date), sum(subtotal) from analytics.fact_sales
-        where order_date >= ? and order_date < ? group by 1 order by 1
+        where is_revenue and order_date >= ? and order_date < ? group by 1 order by 1
         """,
         (window[0] - timedelta(days=TRAILING_DAYS), window[1]),
     )

@@ -3,22 +3,23 @@
         materialized='incremental',
         incremental_strategy='replace_window',
         unique_key='sales_order_id',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
         on_schema_change='fail',
     )
 }}
 
-{#- One row per order line. Dagster builds it one partition window at a time (macros/
-    partition_window.sql); replace_window deletes the window's lines, and any other lines of the
-    orders it loads, before inserting them, so a rerun is idempotent and lines removed from an
-    order in the source disappear here too. -#}
+{#- One row per order line, whatever the order's status (is_revenue says whether it counts).
+    Dagster builds it one partition window at a time (macros/partition_window.sql), with the days
+    the window's orders moved away from (macros/rebuilt.sql); replace_window deletes those days'
+    lines, and any other lines of the orders it loads, before inserting them, so a rerun is
+    idempotent and lines removed from an order in the source disappear here too. -#}
 
 with
 
 orders as (
 
     select * from {{ ref('stg_sales_orders') }}
-    where {{ partition_window('order_date') }}
+    where {{ rebuilt_order_days('order_date') }}
 
 ),
 
@@ -50,6 +51,8 @@ joined as (
         orders.territory_id,
         orders.bill_to_address_id,
         orders.is_online_order,
+        cast(orders.status as integer) as order_status,
+        orders.is_revenue,
         order_lines.product_id,
         order_lines.special_offer_id,
         order_lines.order_qty,
@@ -130,6 +133,8 @@ select
     special_offer_id,
     bill_to_address_id,
     is_online_order,
+    order_status,
+    is_revenue,
     line_number,
     order_qty,
     unit_price,

@@ -15,6 +15,7 @@ customers as (
 bought as (
 
     select distinct customer_id, product_id from {{ ref('fact_sales') }}
+    where is_revenue
 
 ),
 

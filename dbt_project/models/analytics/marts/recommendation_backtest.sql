@@ -11,7 +11,9 @@ with
 
 facts as (
 
+    {#- What customers bought: revenue orders only (a cancelled order was not a purchase). #}
     select * from {{ ref('fact_sales') }}
+    where is_revenue
 
 ),
 

@@ -2,17 +2,39 @@
     config(
         materialized='incremental',
         incremental_strategy='replace_window',
-        meta={'window_column': 'order_date'},
+        meta={'rebuilds': 'order_days', 'window_column': 'order_date'},
     )
 }}
 
-{#- One row per order day; an update rebuilds the window's days only. -#}
+{#- One row per day with orders booked; an update rebuilds the days of its window (and those its
+    orders moved from) only. Figures are net (revenue orders: macros/order_status.sql), beside
+    what was booked, Rejected and Cancelled orders included. -#}
+-- depends_on: {{ ref('int_order_placements') }} (the days and customers a run rebuilds: macros/rebuilt.sql)
 with
 
-facts as (
+booked_facts as (
 
     select * from {{ ref('fact_sales') }}
     where {{ incremental_window('order_date') }}
+
+),
+
+facts as (
+
+    select * from booked_facts
+    where is_revenue
+
+),
+
+booked as (
+
+    select
+        cast(order_date as date) as order_date,
+        count(distinct sales_order_id) as booked_order_count,
+        sum(line_total) as booked_revenue
+
+    from booked_facts
+    group by 1
 
 ),
 
@@ -66,11 +88,28 @@ discounted as (
 )
 
 select
-    daily.*,
+    booked.order_date,
+    coalesce(daily.order_count, 0) as order_count,
+    coalesce(daily.online_order_count, 0) as online_order_count,
+    coalesce(daily.customer_count, 0) as customer_count,
+    coalesce(daily.line_count, 0) as line_count,
+    coalesce(daily.units_sold, 0) as units_sold,
+    coalesce(daily.revenue, 0) as revenue,
+    coalesce(daily.discount_amount, 0) as discount_amount,
+    coalesce(daily.gross_margin, 0) as gross_margin,
+    coalesce(daily.subtotal, 0) as subtotal,
+    coalesce(daily.tax_amount, 0) as tax_amount,
+    coalesce(daily.freight, 0) as freight,
+    coalesce(daily.total_due, 0) as total_due,
+    {#- NULL on a day whose every order was cancelled: there is no average of no orders. #}
     cast(daily.revenue / daily.order_count as decimal(19, 4)) as average_order_value,
     coalesce(discounted.discounted_order_count, 0) as discounted_order_count,
-    coalesce(discounted.discounted_order_revenue, 0) as discounted_order_revenue
+    coalesce(discounted.discounted_order_revenue, 0) as discounted_order_revenue,
+    booked.booked_order_count,
+    booked.booked_revenue
 
-from daily
+from booked
+left join daily
+    on booked.order_date = daily.order_date
 left join discounted
-    on daily.order_date = discounted.order_date
+    on booked.order_date = discounted.order_date

@@ -15,6 +15,8 @@ renamed as (
         cast(due_date as {{ dbt.type_timestamp() }}) as due_date,
         cast(ship_date as {{ dbt.type_timestamp() }}) as ship_date,
         status,
+        {{ order_status_name('status') }} as status_name,
+        {{ order_is_revenue('status') }} as is_revenue,
         online_order_flag as is_online_order,
         customer_id,
         sales_person_id,
