@@ -396,6 +396,50 @@ def test_the_first_ever_return_goes_into_an_empty_returns_table(source: Path) ->
     assert_consistent(source)
 
 
+def test_deleting_lines_and_orders_takes_their_returns(source: Path) -> None:
+    # A return on every line, a few days after its order, so every delete has returns to take along.
+    with connect(source) as conn:
+        conn.execute("delete from Sales.SalesReturn")
+        conn.execute(
+            "insert into Sales.SalesReturn select row_number() over (order by d.SalesOrderID, d.SalesOrderDetailID), "
+            "d.SalesOrderID, d.SalesOrderDetailID, min(datetime(h.OrderDate, '+3 days'), ?), 1, 'Defective', "
+            "h.OrderDate from Sales.SalesOrderDetail d join Sales.SalesOrderHeader h using (SalesOrderID)",
+            (f"{END - timedelta(days=1)} 00:00:00",),
+        )
+    editor = Checked(make_editor(source, seed=8))
+    for kind in ["delete_line", "delete_order"] * 4:
+        before = editor.rows[RETURN]
+        edit = editor.apply(kind)
+        assert edit is not None
+        taken = before.keys() - editor.rows[RETURN].keys()
+        assert taken, f"{edit.detail}: its returns were left behind"
+        assert {_day(before[key]["ReturnDate"]) for key in taken} <= edit.days
+    assert_consistent(source)
+
+
+def test_returns_never_exceed_the_units_still_kept(source: Path) -> None:
+    # Every line returned but for one unit (a line of one unit wholly): only those lines can take a
+    # return, of exactly one unit, and once they have, add_return finds nothing.
+    with connect(source) as conn:
+        conn.execute("delete from Sales.SalesReturn")
+        conn.execute(
+            "insert into Sales.SalesReturn select row_number() over (order by SalesOrderID, SalesOrderDetailID), "
+            "SalesOrderID, SalesOrderDetailID, ?, max(1, OrderQty - 1), 'Changed mind', ? from Sales.SalesOrderDetail",
+            (f"{END - timedelta(days=1)} 00:00:00", f"{END - timedelta(days=1)} 00:00:00"),
+        )
+        (open_lines,) = conn.execute(
+            "select count(*) from Sales.SalesOrderDetail join Sales.SalesOrderHeader using (SalesOrderID) "
+            "where OrderQty > 1 and Status not in (4, 6)"
+        ).fetchone()
+    assert open_lines > 0
+    editor = Checked(make_editor(source, seed=9))
+    for _ in range(open_lines):
+        edit = editor.apply("add_return")
+        assert edit is not None and editor.rows[RETURN][edit.keys]["ReturnQty"] == 1, edit
+    assert editor.apply("add_return") is None
+    assert_consistent(source)
+
+
 def test_without_a_returns_table_add_return_is_none_and_the_rest_still_work(
     no_returns_source: Path, tmp_path: Path
 ) -> None:
