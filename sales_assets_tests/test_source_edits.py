@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sales_assets.sandbox import reference_data as ref
+from sales_assets.sandbox.__main__ import main
 from sales_assets.sandbox.edits import EDIT_KINDS, Edit, SourceEditor
 from sales_assets.sandbox.generator import generate
 from sales_assets.source import tables as t
@@ -494,3 +495,19 @@ def test_the_clock_must_start_after_the_sources_newest_change(source: Path) -> N
         make_editor(source, now=datetime(2013, 1, 15))
     with pytest.raises(ValueError, match="unknown edit kind"):
         make_editor(source).apply("drop_table")
+
+
+def test_the_edit_command(source: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SALES_SOURCE_URL", raising=False)
+    bounds = ["--start", str(START), "--end", str(END), "--dir", str(source)]
+    cancelled = "select count(*) from Sales.SalesOrderHeader where Status = 6"
+    (before,) = connect(source).execute(cancelled).fetchone()
+
+    assert main(["edit", "--kind", "cancel", "--count", "2", "--seed", "1", *bounds]) == 0
+
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2 and all(line.endswith("-> 6") for line in printed)
+    assert connect(source).execute(cancelled).fetchone() == (before + 2,)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["edit", "--kind", "drop_table", *bounds])
+    assert exit_info.value.code == 2 and "drop_table" in capsys.readouterr().err
