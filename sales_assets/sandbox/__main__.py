@@ -1,6 +1,7 @@
 """Command line for the embedded source: `python -m sales_assets.sandbox generate [--scale N]`.
 
-Also `simulate` (today's orders and late changes) and `inject --faults KINDS` (known bad rows, see
+Also `simulate` (today's orders and late changes), `edit --kind KIND` (one kind of the edit storm's
+edits, see sales_assets.sandbox.edits) and `inject --faults KINDS` (known bad rows, see
 sales_assets.sandbox.faults); `generate --inject KINDS` generates a source with faults in it.
 `check` checks the configured source, SQL Server or embedded, against the contract.
 `import-adventureworks DIR` makes the embedded source from Microsoft's AdventureWorks sample CSVs.
@@ -9,6 +10,7 @@ sales_assets.sandbox.faults); `generate --inject KINDS` generates a source with 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -18,6 +20,7 @@ from pathlib import Path
 from sales_assets.core.settings import load_settings
 from sales_assets.sandbox.adventureworks import AdventureWorksImportError, import_adventureworks
 from sales_assets.sandbox.check import run_check
+from sales_assets.sandbox.edits import EDIT_KINDS, SourceEditor
 from sales_assets.sandbox.faults import FAULT_KINDS, inject_faults, parse_kinds
 from sales_assets.sandbox.generator import GeneratorConfig, generate
 from sales_assets.sandbox.simulator import simulate
@@ -50,6 +53,18 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--orders", type=int, default=50, help="new orders dated today")
     sim.add_argument("--changes", type=int, default=5, help="older orders to change (ship, quantity, return)")
     sim.add_argument("--seed", type=int, default=None)
+    edit = commands.add_parser("edit", help="apply edits an order-entry application makes to the embedded source")
+    edit.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
+    edit.add_argument("--kind", required=True, choices=EDIT_KINDS)
+    edit.add_argument("--count", type=int, default=1, help="edits of that kind, one transaction each")
+    edit.add_argument("--seed", type=int, default=None)
+    edit.add_argument("--start", type=date.fromisoformat, default=settings.partitions_start, help="first order date")
+    edit.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=settings.partitions_end or date.today(),
+        help="end of the order dates (exclusive)",
+    )
     inj = commands.add_parser("inject", help="inject known faults into the embedded source, one order date each")
     inj.add_argument("--faults", metavar="KINDS", required=True, help=kinds_help)
     inj.add_argument(
@@ -86,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
 
+    if args.command == "edit":
+        if settings.source_url:
+            parser.error("edit writes the embedded source only; unset SALES_SOURCE_URL")
+        _edit(parser, args)
+        return 0
+
     if args.command == "inject":
         if settings.source_url:
             parser.error("inject writes the embedded source only; unset SALES_SOURCE_URL")
@@ -109,6 +130,17 @@ def main(argv: list[str] | None = None) -> int:
         now = datetime.combine(args.end - timedelta(days=1), clock(23, 59, 59))
         _inject(parser, args.out, kinds, days=None, now=now)
     return 0
+
+
+def _edit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Apply `--count` edits of `--kind`, stamped from now on, and print each one's detail."""
+    try:
+        editor = SourceEditor(Path(args.dir), random.Random(args.seed), args.start, args.end, datetime.now())
+    except ValueError as error:
+        parser.error(str(error))
+    for _ in range(args.count):
+        edit = editor.apply(args.kind)
+        print(edit.detail if edit else f"{args.kind}: nothing to apply it to")
 
 
 def _inject(
