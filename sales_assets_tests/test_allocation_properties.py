@@ -39,8 +39,9 @@ AMOUNTS = ("subtotal", "tax_amount", "freight", "total_due")
 # The staging relations fact_sales reads, with the columns it uses, typed as the staging models type them.
 STAGING = {
     "stg_sales_orders": """sales_order_id integer, order_date timestamp, customer_id integer,
-        territory_id integer, bill_to_address_id integer, is_online_order boolean, subtotal decimal(19, 4),
-        tax_amount decimal(19, 4), freight decimal(19, 4), total_due decimal(19, 4)""",
+        territory_id integer, bill_to_address_id integer, is_online_order boolean, status smallint,
+        is_revenue boolean, subtotal decimal(19, 4), tax_amount decimal(19, 4), freight decimal(19, 4),
+        total_due decimal(19, 4)""",
     "stg_sales_order_details": """sales_order_id integer, sales_order_detail_id integer, product_id integer,
         special_offer_id integer, order_qty integer, unit_price decimal(19, 4), unit_price_discount decimal(19, 4),
         line_total decimal(38, 6)""",
@@ -132,7 +133,7 @@ class FactSales:
 
     def allocate(self, orders: list[Order]) -> list[tuple]:
         """(order, line, subtotal, tax_amount, freight, total_due) of each fact row for these orders."""
-        self._replace("stg_sales_orders", [(o.order_id, o.order_date, 1, 1, 1, True, *o.amounts) for o in orders])
+        self._replace("stg_sales_orders", [(o.order_id, o.order_date, 1, 1, 1, True, 5, True, *o.amounts) for o in orders])
         details = [
             (o.order_id, ln.detail_id, ln.product_id, 1, ln.quantity, ln.unit_price, ln.discount, ln.line_total)
             for o in orders

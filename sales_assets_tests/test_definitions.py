@@ -142,7 +142,7 @@ def test_tables_have_the_daily_freshness_policy_and_views_follow_their_sql(defs)
     # The dashboard is as fresh as what it publishes: no freshness of its own. A view
     # is as fresh as the tables it reads and is rebuilt when its SQL changes, not every day.
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs() if spec.key.path[0] != "dashboard"}
-    assert len(specs) == 55 and set(specs) >= VIEWS | WEEKLY
+    assert len(specs) == 56 and set(specs) >= VIEWS | WEEKLY
     tables = {key for key in specs if key not in VIEWS}
     expected = {key: WEEKLY_FRESHNESS if key in WEEKLY else DAILY_FRESHNESS for key in tables}
     assert {key: specs[key].freshness_policy for key in tables} == expected
@@ -162,7 +162,7 @@ def test_order_tables_and_every_dbt_table_are_partitioned_daily_with_single_run_
         AssetKey(["raw", "sales_return"]),
         *dbt_tables,
     }
-    assert len(dbt_tables) == 15
+    assert len(dbt_tables) == 16
     for key in partitioned:
         node = graph.get(key)
         assert node.backfill_policy == BackfillPolicy.single_run(), key
