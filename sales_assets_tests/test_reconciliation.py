@@ -165,7 +165,7 @@ def test_nothing_changed_requests_nothing(ticks: Ticks) -> None:
     assert ReconciliationCursor.parse(ticks.cursor) == cursor
 
 
-def test_a_deleted_order_requests_its_day(ticks: Ticks, setup: Setup) -> None:
+def test_a_deleted_order_requests_its_day(ticks: Ticks, setup: Setup, capfd: pytest.CaptureFixture[str]) -> None:
     day = date(2013, 1, 20)
     engine = sqlite_engine(setup.source)
     high_water = connect(setup.source).execute("select max(ModifiedDate) from Sales.SalesOrderHeader").fetchone()[0]
@@ -178,6 +178,9 @@ def test_a_deleted_order_requests_its_day(ticks: Ticks, setup: Setup) -> None:
     (request,) = result.run_requests
     assert request.partition_key == "2013-01-20" and request.tags["trigger"] == SOURCE_RECONCILIATION_SENSOR
     assert request.run_key.startswith("source-reconciliation:2013-01-20..2013-01-20#")
+    # The log says what differed: the table, the day, the source's figures and raw's.
+    (logged,) = [line for line in capfd.readouterr().err.splitlines() if "differ between the source and raw" in line]
+    assert "Sales.SalesOrderHeader 2013-01-20: source " in logged and "; raw " in logged, logged
 
 
 def test_an_edit_that_keeps_modified_date_requests_its_day(ticks: Ticks, setup: Setup) -> None:

@@ -150,7 +150,7 @@ def build_reconciliation_sensor(
         if not found:
             return SensorResult(skip_reason=f"The source and raw agree over {span}", cursor=next_cursor)
         context.log.warning(
-            f"{len(found)} day(s) differ between the source and raw over {span}: "
+            f"{len(found)} day fingerprint(s) differ between the source and raw over {span}: "
             + "; ".join(map(str, found[:MAX_LOGGED]))
             + ("; ..." if len(found) > MAX_LOGGED else "")
         )
