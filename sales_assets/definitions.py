@@ -35,6 +35,7 @@ from sales_assets.defs.dashboard.asset import build_dashboard_asset
 from sales_assets.defs.ingest.assets import build_dlt_assets
 from sales_assets.defs.operations.automation import build_automation_sensor
 from sales_assets.defs.operations.jobs import DAILY_JOB, SALES_JOB, build_daily_job, build_sales_job
+from sales_assets.defs.operations.reconciliation import build_reconciliation_sensor
 from sales_assets.defs.operations.schedules import build_daily_schedule
 from sales_assets.defs.operations.sensors import build_source_change_sensor
 from sales_assets.defs.predict.assets import build_predict_assets
@@ -103,6 +104,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[build_daily_schedule(daily_job)],
         sensors=[
             build_source_change_sensor(daily_job, partitions_def),
+            build_reconciliation_sensor(daily_job, partitions_def),
             build_automation_sensor(),
             build_alert_sensor(),
         ],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from dagster import DailyPartitionsDefinition, TimeWindow
+from dagster import DailyPartitionsDefinition, PartitionsDefinition, TimeWindow
 
 from sales_assets.core.settings import Settings
 
@@ -29,3 +29,13 @@ def naive_window(window: TimeWindow) -> tuple[datetime, datetime]:
     of those dates, so the timezone Dagster attaches (UTC) is dropped, not converted.
     """
     return window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)
+
+
+def days_window(partitions_def: PartitionsDefinition, last_days: int | None = None) -> tuple[datetime, datetime] | None:
+    """The partition set's days, or its last `last_days` days, as one naive half-open window;
+    None while the set has no partition yet."""
+    first, last = partitions_def.get_first_partition_key(), partitions_def.get_last_partition_key()
+    if first is None or last is None:
+        return None
+    start, end = datetime.fromisoformat(first), datetime.fromisoformat(last) + timedelta(days=1)
+    return (start if last_days is None else max(start, end - timedelta(days=last_days))), end

@@ -165,6 +165,9 @@ class DuckDBWarehouse(Warehouse):
 
     @contextmanager
     def session(self) -> Iterator[Query]:
+        if not Path(self.path).exists():
+            # Nothing loaded yet: as for a missing table (DuckDB would refuse to open it read-only).
+            raise MissingRelationError(f"there is no warehouse at {self.path} yet")
         with self.connect() as conn:
             yield utc_session(conn)
 

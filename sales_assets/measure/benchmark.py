@@ -7,8 +7,9 @@ directory, builds it in full (`make run`'s single run), then runs the daily job 
 the schedule does. Every phase is a process of its own under `/usr/bin/time -v` (wall time, peak
 RSS); per-step times come from the Dagster instance. Also measured: loading the definitions
 (median of three, beside the import time of the libraries alone), dlt's extraction of the order
-tables against a minimal sqlite3 -> Arrow -> DuckDB copy of the same rows, and, at the first scale,
-order-to-dashboard latency under `dagster dev` with the sensors at their configured intervals.
+tables against a minimal sqlite3 -> Arrow -> DuckDB copy of the same rows, the source_reconciliation
+sensor's whole-history comparison (median of three), and, at the first scale, order-to-dashboard
+latency under `dagster dev` with the sensors at their configured intervals.
 Nothing of the project's own data is touched.
 
 Why ~400 lines: one scenario measured end to end (generate, full build, daily run, latency,
@@ -53,6 +54,8 @@ TARGETS = {
     "ingest_share_of_floor": 0.5,
     "latency_s": 60.0,
     "peak_rss_gib": 1.0,
+    "reconcile_s_sf1": 5.0,
+    "reconcile_s_sf10": 20.0,
 }
 
 
@@ -77,6 +80,7 @@ class ScaleResult:
     dlt_order_rows: int = 0
     dlt_seconds: float = 0.0
     floor_seconds: float = 0.0
+    reconcile: dict[str, float] = field(default_factory=dict)
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path = REPO) -> Measure:
@@ -193,6 +197,35 @@ def _arrow_column(values: tuple, type_: pa.DataType) -> pa.Array:
     return pa.array(values, type_)
 
 
+def reconciliation_seconds(env: dict[str, str], runs: int = 3) -> dict[str, float]:
+    """The whole-history comparison as the source_reconciliation sensor makes it: the source's
+    fingerprints (a new engine, as each tick has), then raw's in one warehouse session, then the
+    difference. Medians of `runs` (seconds), and how many days differed (0 after a full build)."""
+    from sales_assets.core.partitions import daily_partitions, days_window
+    from sales_assets.core.settings import load_settings
+    from sales_assets.core.warehouses import open_warehouse
+    from sales_assets.source.engine import source_engine
+    from sales_assets.source.fingerprints import differences, raw_fingerprints, source_fingerprints
+
+    settings = load_settings(env)
+    window = days_window(daily_partitions(settings))
+    seconds: dict[str, list[float]] = {"source_s": [], "warehouse_s": [], "total_s": []}
+    with open_warehouse(settings) as warehouse:
+        for _ in range(runs):
+            began = time.perf_counter()
+            source = source_fingerprints(source_engine(settings.source_url, settings.source_dir), window)
+            read = time.perf_counter()
+            with warehouse.session() as query:
+                raw = raw_fingerprints(query, window, source)
+            found = differences(source, raw or {})
+            ended = time.perf_counter()
+            for name, value in (("source_s", read - began), ("warehouse_s", ended - read), ("total_s", ended - began)):
+                seconds[name].append(value)
+    return {name: round(statistics.median(values), 3) for name, values in seconds.items()} | {
+        "differing_days": len({difference.day for difference in found})
+    }
+
+
 def median_seconds(code: str, env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(timed([PYTHON, "-c", code], env).wall_s for _ in range(runs))
 
@@ -212,6 +245,7 @@ def bench_scale(root: Path, scale: float, end: date) -> ScaleResult:
     result.dlt_order_rows, result.dlt_seconds = dlt_order_load(root / "dagster", root / "warehouse.duckdb")
     floor_rows, result.floor_seconds = arrow_floor(root / "source", root / "floor.duckdb")
     assert floor_rows == result.dlt_order_rows, (floor_rows, result.dlt_order_rows)
+    result.reconcile = reconciliation_seconds(env)
 
     result.day = (end - timedelta(days=1)).isoformat()  # the schedule finalizes yesterday
     tags = json.dumps({"dagster/partition": result.day})
@@ -314,6 +348,8 @@ def report(results: list[ScaleResult], load: dict[str, float], latency: dict[str
         "ingest_share_of_floor": round(last.floor_seconds / last.dlt_seconds, 2),
         "latency_s": latency.get("latency_s", float("nan")),
         "peak_rss_gib": round(max(last.day_process.max_rss_mib, last.generate.max_rss_mib) / 1024, 2),
+        "reconcile_s_sf1": first.reconcile["total_s"],
+        "reconcile_s_sf10": last.reconcile["total_s"],
     }
     met = {
         name: figures[name] <= goal if name != "ingest_share_of_floor" else figures[name] >= goal
@@ -346,6 +382,10 @@ def print_table(results: list[ScaleResult], summary: dict[str, Any]) -> None:
         ),
         ("dlt, order tables: rows/s", both(lambda r: f"{r.dlt_order_rows / r.dlt_seconds:,.0f}")),
         ("sqlite3 -> Arrow -> DuckDB: rows/s", both(lambda r: f"{r.dlt_order_rows / r.floor_seconds:,.0f}")),
+        (
+            "reconcile history: source / raw / total s",
+            both(lambda r: " / ".join(f"{r.reconcile[k]:.2f}" for k in ("source_s", "warehouse_s", "total_s"))),
+        ),
     ]
     width = max(len(label) for label, _ in rows) + 2
     print(f"\n{'':{width}}" + "".join(f"{f'SF{r.scale:g}':>24}" for r in results))

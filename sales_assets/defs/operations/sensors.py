@@ -107,6 +107,11 @@ def run_request(first: date, last: date, stamp: datetime, newest: bool = False) 
     # The newest days (today's orders, which the dashboard waits for) go ahead of late changes to
     # old days in the run queue.
     tags = {"trigger": "source_changes", **({PRIORITY_TAG: "1"} if newest else {})}
+    return range_request(first, last, run_key, tags)
+
+
+def range_request(first: date, last: date, run_key: str, tags: dict[str, str]) -> RunRequest:
+    """A run of the days [first, last]: one partition, or a single-run range as a backfill launches it."""
     if first == last:
         return RunRequest(run_key=run_key, partition_key=first.isoformat(), tags=tags)
     return RunRequest(
