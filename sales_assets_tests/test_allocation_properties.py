@@ -133,7 +133,9 @@ class FactSales:
 
     def allocate(self, orders: list[Order]) -> list[tuple]:
         """(order, line, subtotal, tax_amount, freight, total_due) of each fact row for these orders."""
-        self._replace("stg_sales_orders", [(o.order_id, o.order_date, 1, 1, 1, True, 5, True, *o.amounts) for o in orders])
+        self._replace(
+            "stg_sales_orders", [(o.order_id, o.order_date, 1, 1, 1, True, 5, True, *o.amounts) for o in orders]
+        )
         details = [
             (o.order_id, ln.detail_id, ln.product_id, 1, ln.quantity, ln.unit_price, ln.discount, ln.line_total)
             for o in orders
