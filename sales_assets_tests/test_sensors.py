@@ -126,6 +126,21 @@ def test_late_changes_request_exactly_the_old_partitions(ticks: Ticks, live_sour
     assert all(request.job_name in (None, DAILY_JOB) for request in result.run_requests)
 
 
+def test_a_reference_change_requests_the_newest_day_whose_run_loads_it(ticks: Ticks, live_source: Path) -> None:
+    """A renamed product belongs to no day: the newest day's run loads reference changes (the marts
+    that name products are rebuilt by any run)."""
+    with connect(live_source) as conn:
+        conn.execute(
+            "update Production.Product set Name = Name || ' II', ModifiedDate = ? where ProductID = "
+            "(select min(ProductID) from Production.Product)",
+            (NOW.isoformat(" "),),
+        )
+    result = ticks.tick()
+    assert [request.partition_key for request in result.run_requests] == [TODAY]
+    assert ChangeCursor.parse(ticks.cursor).modified_after == NOW
+    assert ticks.tick().run_requests == []
+
+
 def test_a_burst_of_changes_is_coalesced_into_few_runs(ticks: Ticks, live_source: Path) -> None:
     report = simulate(live_source, orders=40, changes=60, seed=9, now=NOW)
     result = ticks.tick()

@@ -29,7 +29,13 @@ from sales_assets.defs.ingest.dlt_source import table_resource
 from sales_assets.defs.quality import integrity, reconciliation
 from sales_assets.sandbox.writer import create_indexes
 from sales_assets.source import tables as t
-from sales_assets.source.changes import change_queries, detect_changes, high_water_queries, latest_modification
+from sales_assets.source.changes import (
+    change_queries,
+    detect_changes,
+    high_water_queries,
+    latest_modification,
+    reference_change_queries,
+)
 from sales_assets.source.engine import schema_file, source_engine
 from sales_assets.source.queries import (
     contract_table,
@@ -85,11 +91,14 @@ def test_change_detection_compiles_for_sql_server_with_bound_parameters() -> Non
     changes = change_queries(SINCE, "mssql")
     for query, names in zip(changes, [(header,), (detail, header), (returns,)], strict=True):
         assert compiled(assert_portable(query, *names).statement).params["since"] == SINCE  # a datetime, not text
-    for query, name in zip(high_water_queries(), [header, detail, returns], strict=True):
+    references = [source.qualified_name for source in t.REFERENCE_TABLES]
+    for query, name in zip(high_water_queries(), [header, detail, returns, *references], strict=True):
         assert not assert_portable(query, name).params
+    for name, query in reference_change_queries(SINCE, "mssql").items():
+        assert compiled(assert_portable(query, name).statement).params["since"] == SINCE
     # Without the returns table (real AdventureWorks) it is never named.
     without = [str(compiled(q)) for q in change_queries(SINCE, "mssql", returns=False) + high_water_queries(False)]
-    assert len(without) == 4 and not any("SalesReturn" in sql for sql in without)
+    assert len(without) == 4 + len(references) and not any("SalesReturn" in sql for sql in without)
 
 
 def test_partition_windows_compile_for_sql_server_with_bound_parameters() -> None:

@@ -7,7 +7,9 @@ the `ModifiedDate` indexes, never the size of history:
 
 - order headers, by `OrderDate`;
 - order lines, by their order's `OrderDate` (a late quantity change rebuilds that old day);
-- returns, by `ReturnDate` (the partition the returns table is loaded by).
+- returns, by `ReturnDate` (the partition the returns table is loaded by);
+- reference tables (products, customers, ...), which belong to no day: that one changed is enough
+  (the next run of any day loads their changes and rebuilds the marts that name them).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class SourceChanges:
     dates: frozenset[date]
     high_water: datetime | None
     rows: int  # changed rows found (headers + lines + returns), for the sensor's log
+    reference_tables: frozenset[str] = frozenset()  # reference tables with changed rows (qualified names)
 
 
 def change_queries(since: datetime, dialect: str, returns: bool = True) -> list[sa.Select]:
@@ -54,9 +57,21 @@ def change_queries(since: datetime, dialect: str, returns: bool = True) -> list[
     return queries
 
 
+def reference_change_queries(since: datetime, dialect: str) -> dict[str, sa.Select]:
+    """Per reference table, its newest ModifiedDate after `since` (NULL: no change); an index lookup
+    on the tables that grow with the business, a scan of a few hundred rows on the others."""
+    queries = {}
+    for source in t.REFERENCE_TABLES:
+        modified = table(source, "ModifiedDate").c.ModifiedDate
+        queries[source.qualified_name] = sa.select(sa.func.max(modified)).where(
+            modified > datetime_param("since", since, dialect)
+        )
+    return queries
+
+
 def high_water_queries(returns: bool = True) -> list[sa.Select]:
-    """The newest ModifiedDate of each watched table (an index lookup each)."""
-    watched = [t.SALES_ORDER_HEADER, t.SALES_ORDER_DETAIL] + ([t.SALES_RETURN] if returns else [])
+    """The newest ModifiedDate of each watched table (an index lookup each, or a small table's scan)."""
+    watched = [t.SALES_ORDER_HEADER, t.SALES_ORDER_DETAIL, *([t.SALES_RETURN] if returns else []), *t.REFERENCE_TABLES]
     return [sa.select(sa.func.max(table(source, "ModifiedDate").c.ModifiedDate)) for source in watched]
 
 
@@ -72,13 +87,19 @@ def latest_modification(engine: sa.Engine) -> datetime | None:
 
 
 def detect_changes(engine: sa.Engine, since: datetime) -> SourceChanges:
-    """Order (and return) dates with rows modified after `since`."""
+    """Order (and return) dates with rows modified after `since`, and the reference tables changed."""
     dates: set[date] = set()
-    high_water, rows = None, 0
+    modifications: list[datetime] = []
+    rows = 0
     with engine.connect() as conn:
         for query in change_queries(since, engine.dialect.name, _has_returns(engine)):
             for day, modified, count in conn.execute(query):
                 dates.add(day.date())
-                high_water = modified if high_water is None else max(high_water, modified)
+                modifications.append(modified)
                 rows += count
-    return SourceChanges(frozenset(dates), high_water, rows)
+        reference = {}
+        for name, query in reference_change_queries(since, engine.dialect.name).items():
+            if (modified := conn.execute(query).scalar()) is not None:
+                reference[name] = modified
+    high_water = max([*modifications, *reference.values()], default=None)
+    return SourceChanges(frozenset(dates), high_water, rows, frozenset(reference))

@@ -1,7 +1,9 @@
 """The source-change sensor: new or changed orders in the source -> runs for exactly those days.
 
-Each tick asks the source which order dates have rows modified since the sensor's cursor (see
-sales_assets/source/changes.py: bounded, indexed queries, never a scan of history), then:
+Each tick asks the source which order dates have rows modified since the sensor's cursor, and
+whether reference tables (products, customers, ...) changed (see sales_assets/source/changes.py:
+bounded, indexed queries, never a scan of history; a reference change asks for the newest day,
+whose run loads it), then:
 
 - drops dates outside the partition set (an order dated in the future has no partition yet; the
   `order_dates_valid` check reports it) and dates a queued, not yet started run already covers
@@ -48,8 +50,8 @@ from sales_assets.source.engine import SourceUnavailableError
 
 SOURCE_CHANGES_SENSOR = "source_changes"
 MAX_RUNS_PER_TICK = 5
-# A tick is three indexed queries, so it can run often: new orders reach the analytics tables
-# within seconds of this interval plus one run.
+# A tick is a few indexed queries (and scans of the smallest reference tables), so it can run
+# often: new orders reach the analytics tables within seconds of this interval plus one run.
 SENSOR_INTERVAL_SECONDS = 15
 _WAITING = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED]
 
@@ -154,7 +156,16 @@ def build_source_change_sensor(
         if changes.high_water is None:
             return SkipReason(f"No new or changed rows since {cursor.modified_after}")
         next_cursor = ChangeCursor(changes.high_water).serialize()
-        days = sorted(changes.dates)
+        days = set(changes.dates)
+        if changes.reference_tables:
+            # A reference table belongs to no day: the newest day's run loads its changes (every run
+            # of the daily job does) and rebuilds the marts that name its rows.
+            newest = date.fromisoformat(partitions_def.get_last_partition_key())
+            context.log.info(
+                f"Changed rows in {', '.join(sorted(changes.reference_tables))}: the run for {newest} loads them"
+            )
+            days.add(newest)
+        days = sorted(days)
         outside = [day for day in days if not partitions_def.has_partition_key(day.isoformat())]
         if outside:
             first, last = partitions_def.get_first_partition_key(), partitions_def.get_last_partition_key()
