@@ -7,7 +7,9 @@ moved to another customer, lines and whole orders deleted, cancellations and rej
 (the first ever among them), products renamed and repriced, customers created and removed), and
 every few edits the system settles the way the daemon would: the `source_changes` and
 `source_reconciliation` sensors tick from their cursors and every run they request is executed,
-until both are quiet. Nothing else runs: no backfill, no manual rerun. At the end the
+until both are quiet (the last time after the reconciliation's daily pass over the whole history:
+a deletion older than its recent days is found there). Nothing else runs: no backfill, no manual
+rerun. At the end the
 looking-ahead tables get their own refresh (weekly and daily automation), a second warehouse is
 built from scratch on the same edited source, and every table of `intermediate` and `analytics`
 must equal it row for row.
@@ -35,7 +37,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 from sales_assets.core.settings import Settings
 from sales_assets.definitions import build_definitions
 from sales_assets.defs.operations.jobs import DAILY_JOB
-from sales_assets.defs.operations.reconciliation import SOURCE_RECONCILIATION_SENSOR
+from sales_assets.defs.operations.reconciliation import SOURCE_RECONCILIATION_SENSOR, ReconciliationCursor
 from sales_assets.defs.operations.sensors import SOURCE_CHANGES_SENSOR
 from sales_assets.sandbox.edits import EDIT_KINDS, Edit, SourceEditor
 from sales_assets.sandbox.generator import generate
@@ -87,8 +89,14 @@ class Daemon:
         self.runs += 1
         assert result.success, f"run {request.run_key} failed (a wedged day?) after the edits:\n{log()}"
 
-    def settle(self, log: Callable[[], str], rounds: int = 6) -> None:
-        """Ticks and runs until no sensor asks for anything; a storm that never settles is a failure."""
+    def settle(self, log: Callable[[], str], whole_history: bool = False, rounds: int = 6) -> None:
+        """Ticks and runs until no sensor asks for anything; a storm that never settles is a failure.
+
+        Settling within minutes, the reconciliation compares recent days only; `whole_history` lets
+        its daily pass over the whole history come due first, as a day of the daemon would.
+        """
+        if whole_history:
+            self.cursors[SOURCE_RECONCILIATION_SENSOR] = ReconciliationCursor(whole_history_at=None).serialize()
         started = time.perf_counter()
         for _ in range(rounds):
             requested = False
@@ -192,7 +200,7 @@ def storm(built: Built, workdir: Path, record: Callable[[str], None]) -> type[Ru
         def teardown(self) -> None:
             try:
                 if hasattr(self, "editor"):
-                    self.daemon.settle(self.log)
+                    self.daemon.settle(self.log, whole_history=True)
                     self.compare_with_a_full_build()
             finally:
                 self.stack.__exit__(None, None, None)

@@ -21,7 +21,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Output, PartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetMaterialization,
+    AssetsDefinition,
+    BackfillPolicy,
+    Output,
+    PartitionsDefinition,
+)
 from dagster_dbt import dbt_assets
 from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
@@ -143,6 +151,45 @@ def with_table_metadata(context: AssetExecutionContext, warehouse: Warehouse, ev
         yield event
 
 
+# Staging views over a table the source may lack (real AdventureWorks has no returns): built as an
+# empty stub while raw has no such table (stg_sales_returns.sql).
+STUB_VIEWS = {"stg_sales_returns": "raw.sales_return"}
+
+
+def refresh_stub_views(context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse) -> Iterator[Any]:
+    """Rebuild a staging view still built as its stub once its raw table has rows, before the tables.
+
+    raw.sales_return exists from the first load of a source that has the table, rows or not; but a
+    source that gains the table later (a warehouse built before it) brings it with a run of the
+    daily job, which does not rebuild views: every table would read the stub's no returns until
+    someone rebuilt the view. Two counts tell a stub that is out of date (rows in raw, none in
+    the view); dbt then rebuilds it in this step, and it is recorded as materialized here.
+    """
+    stale = []
+    for model, raw in STUB_VIEWS.items():
+        try:
+            ((raw_rows, view_rows),) = warehouse.query(
+                f"select (select count(*) from {raw}), (select count(*) from staging.{model})"
+            )
+        except MissingRelationError:  # nothing of it yet: the stub is right
+            continue
+        if raw_rows and not view_rows:
+            stale.append(model)
+    if not stale:
+        return
+    context.log.warning(
+        f"{', '.join(stale)}: built while its raw table did not exist; rebuilding it over the rows now there"
+    )
+    with dbt.environment(warehouse.dbt_env()):
+        invocation = dbt.cli(["run", "--select", *stale], manifest=dbt_project.manifest_path, raise_on_error=True)
+        invocation.wait()
+    dbt.keep_partial_parse(invocation.target_path)
+    for model in stale:
+        yield AssetMaterialization(
+            AssetKey(["staging", model]), description="Rebuilt over its raw table, which the run brought"
+        )
+
+
 RECOMMENDATIONS = AssetKey(["analytics", "customer_recommendations"])
 
 
@@ -197,6 +244,7 @@ def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str =
     def dbt_partitioned(
         context: AssetExecutionContext, dbt: SalesDbtCliResource, warehouse: Warehouse
     ) -> Iterator[Any]:
+        yield from refresh_stub_views(context, dbt, warehouse)
         env = window_env(context)
         context.log.info(f"dbt build for the window {env}")
         yield from dbt_build(context, dbt, warehouse, "eager", env)
