@@ -95,8 +95,8 @@ test: install chromium
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## The slow reliability scenarios (README, "Reliability"): kills at every stage, `dagster dev` killed
-## and restarted, readers while `make run` writes, Snowflake lost mid-run, secrets, the load test.
-## One at a time, so the timings hold (~15 min).
+## and restarted, readers while `make run` writes, Snowflake lost mid-run, secrets, the load test,
+## long edit storms. One at a time, so the timings hold (~30 min).
 reliability: install chromium
 	$(BIN)/python -m pytest -m reliability
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from dlt.common.configuration.container import Container
 from dlt.common.destination import DestinationCapabilitiesContext
 from dlt.common.libs.pyarrow import get_py_arrow_datatype
+from dlt.common.schema.utils import has_table_seen_data
 from dlt.extract.source import DltSource
 from dlt.sources.sql_database import TableLoader, sql_table
 from sqlalchemy.dialects import sqlite
@@ -66,9 +67,16 @@ class WindowLoader(TableLoader):
         for item in super().load_rows(backend_kwargs):
             empty = False
             yield item
-        if empty:
+        if empty and not self._loaded_before():
             tz = (backend_kwargs or {}).get("tz", "UTC")
             yield arrow_schema(self.columns, list(self.columns), tz).empty_table()
+
+    def _loaded_before(self) -> bool:
+        """Whether the table already exists in raw (its schema has seen data): then an empty window
+        needs no load job of its own."""
+        schema = dlt.current.source_schema()
+        table = schema.tables.get(schema.naming.normalize_table_identifier(self.table.name))
+        return table is not None and has_table_seen_data(table)
 
 
 class SqliteArrowLoader(TableLoader):
