@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, RunRequest, build_sensor_context, instance_for_test
+from dagster import DagsterInstance, Definitions, RunRequest, build_sensor_context, instance_for_test
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
@@ -43,20 +43,8 @@ from sales_assets.sandbox.edits import EDIT_KINDS, Edit, SourceEditor
 from sales_assets.sandbox.generator import generate
 from sales_assets_tests.conftest import END, SMALL, START, Pipeline, make_settings
 from sales_assets_tests.source_rows import connect
-from sales_assets_tests.warehouse_diff import differences, relations
+from sales_assets_tests.warehouse_diff import LOOKING_AHEAD, differences, relations
 
-# Refreshed on their own cadence (weekly, daily automation), not by the runs the sensors request.
-LOOKING_AHEAD = [
-    AssetKey(["analytics", name])
-    for name in (
-        "product_affinity",
-        "customer_recommendations",
-        "recommendation_backtest",
-        "demand_forecast",
-        "forecast_accuracy",
-        "inventory_cover",
-    )
-]
 SENSORS = (SOURCE_CHANGES_SENSOR, SOURCE_RECONCILIATION_SENSOR)
 
 

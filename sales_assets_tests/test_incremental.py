@@ -29,26 +29,13 @@ from sales_assets.defs.quality.checks import build_checks
 from sales_assets.source.tables import PERSON, REFERENCE_TABLES
 from sales_assets_tests.conftest import END, START, Pipeline, make_settings
 from sales_assets_tests.source_rows import connect, line_money
-from sales_assets_tests.warehouse_diff import differences, relations
+from sales_assets_tests.warehouse_diff import LOOKING_AHEAD, differences, relations
 
 HISTORY_END = date(2013, 1, 28)  # the history runs cover START .. 2013-01-27, then one run a day
 # The first history run ends here (exclusive), before the source's first return (the 18th): raw has
 # an empty sales_return (the source has the table), so return metrics are 0; the second run, to
 # HISTORY_END, brings the first returns.
 RETURNS_ARRIVE = date(2013, 1, 16)
-# Unpartitioned tables outside the daily job, refreshed on their own cadence
-# (sales_assets/defs/operations/automation.py).
-LOOKING_AHEAD = [
-    AssetKey(["analytics", name])
-    for name in (
-        "product_affinity",
-        "customer_recommendations",
-        "recommendation_backtest",
-        "demand_forecast",
-        "forecast_accuracy",
-        "inventory_cover",
-    )
-]
 
 
 def days(first: date, end: date) -> list[str]:

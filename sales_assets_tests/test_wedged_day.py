@@ -23,12 +23,18 @@ DAY = "2013-01-08"
 HEADER = AssetKey(["raw", "sales_order_header"])
 
 
+@pytest.fixture(scope="module")
+def built(small_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("wedged")
+    shutil.copytree(small_source, root / "source")
+    Pipeline(make_settings(root / "warehouse", root / "source")).run("2013-01-01", "2013-01-10")
+    return root
+
+
 @pytest.fixture
-def pipeline(small_source: Path, tmp_path: Path) -> Pipeline:
-    shutil.copytree(small_source, tmp_path / "source")
-    built = Pipeline(make_settings(tmp_path / "warehouse", tmp_path / "source"))
-    built.run("2013-01-01", "2013-01-10")
-    return built
+def pipeline(built: Path, tmp_path: Path) -> Pipeline:
+    shutil.copytree(built, tmp_path / "copy")
+    return Pipeline(make_settings(tmp_path / "copy" / "warehouse", tmp_path / "copy" / "source"))
 
 
 def an_order_with_lines(pipeline: Pipeline, lines: int) -> int:
