@@ -6,6 +6,7 @@ ModifiedDate); both merge on the primary key, so a rerun changes nothing.
 """
 
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -116,7 +117,7 @@ def _load(
 ) -> Iterator[MaterializeResult]:
     engine = source.engine()
     present = [table for table in tables if not table.optional or has_table(engine, table.schema, table.name)]
-    results, seconds, swept = [], 0.0, {}
+    results, seconds, swept, deletions_seconds = [], 0.0, {}, 0.0
     if present:
         pipeline = warehouse.dlt_pipeline(pipeline_name)
         results = list(
@@ -130,6 +131,7 @@ def _load(
             )
         )
         trace = pipeline.last_trace
+        started = time.perf_counter()
         if window:
             # The window's rows the source no longer has (deleted, or moved to another day).
             extracted = trace.last_extract_info
@@ -142,6 +144,7 @@ def _load(
             reloaded = list(_reload_where_deleted(context, dlt_runner, engine, warehouse, translator, present))
             keys = {result.asset_key for result in reloaded}
             results = [result for result in results if result.asset_key not in keys] + reloaded
+        deletions_seconds = time.perf_counter() - started
         seconds = (trace.finished_at - trace.started_at).total_seconds()
     # A window merged: its row count is the rows loaded. A reference table merged with its
     # changes: the table's row count, read from the warehouse.
@@ -158,6 +161,8 @@ def _load(
             kept["rows_deleted"] = swept.get(result.asset_key.path[-1], 0)
         # dlt's own time (extract, normalize, load), for all the tables of this load together.
         metadata = {**kept, **counts, "rows_loaded": loaded, "dlt_run_seconds": round(seconds, 2)}
+        # Finding what the source deleted (the window's sweep, or the reference tables' counts).
+        metadata["deletions_seconds"] = round(deletions_seconds, 2)
         yield MaterializeResult(asset_key=result.asset_key, metadata=metadata)
     for table in tables:
         key = AssetKey(["raw", table.warehouse_name])
