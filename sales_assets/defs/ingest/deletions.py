@@ -55,9 +55,9 @@ def sweep_statements(
     in_window = "{column} >= " + start + " and {column} < " + end
     statements = []
     if HEADER in tables and DETAIL in tables:
-        lines_in_window = f"select sales_order_id from {qualify(HEADER)} where {in_window.format(column='order_date')}"
+        window_orders = f"select sales_order_id from {qualify(HEADER)} where {in_window.format(column='order_date')}"
         statements.append(
-            (DETAIL, f"delete from {qualify(DETAIL)} where {stale} and sales_order_id in ({lines_in_window})")
+            (DETAIL, f"delete from {qualify(DETAIL)} where {stale} and sales_order_id in ({window_orders})")
         )
     if HEADER in tables:
         statements.append(
