@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ import pytest
 from dagster import AssetKey
 
 from sales_assets.core.warehouses import DuckDBWarehouse
+from sales_assets.defs.predict import forecast as fc
 from sales_assets.defs.quality import predict_checks as checks
 from sales_assets.sandbox.generator import GeneratorConfig, generate
 from sales_assets_tests.conftest import Pipeline, make_settings
@@ -32,6 +34,9 @@ CONFIG = GeneratorConfig(seed=11, scale=0.15, start=START, end=END)
 MIN_ORDERS = 5  # dbt var affinity_min_orders
 PAIRS_PER_PRODUCT = 20  # dbt var recommendation_pairs_per_product
 RECENT_DAYS = 90  # dbt var recommendation_recent_days
+SHRINKAGE = 20  # dbt var recommendation_shrinkage_orders
+ORIGINS, TEST_DAYS = 3, 90  # dbt vars recommendation_origins, recommendation_test_days
+METHODS = ("most_popular", "affinity", "item_knn", "shrunk_cooccurrence", "blend")
 
 
 @dataclass(frozen=True)
@@ -270,40 +275,101 @@ def affinity(baskets: list[set[int]]) -> dict[tuple[int, int], tuple[int, Fracti
     }
 
 
-def recommend(
-    bought: dict[int, set[int]], pairs: dict, recent: dict[int, int]
-) -> dict[int, list[tuple[int, Fraction]]]:
-    """The documented rule, in Python: each bought product's 20 strongest affinities to products
-    still selling, scored by summed confidence; then the 25 most popular recent products."""
-    strongest: dict[int, list[tuple[int, Fraction]]] = defaultdict(list)
-    for (p, q), (_, _, confidence, _) in pairs.items():
-        if q in recent:
-            strongest[p].append((q, confidence))
-    for p in strongest:
-        strongest[p] = sorted(strongest[p], key=lambda qc: (-qc[1], qc[0]))[:PAIRS_PER_PRODUCT]
-    popular = sorted(recent, key=lambda p: (-recent[p], p))[:25]
-    total_recent = sum(recent.values())  # a share of all recent product orders
-    out = {}
-    for customer, products in bought.items():
-        scores: dict[int, Fraction] = defaultdict(Fraction)
-        for p in products:
-            for q, confidence in strongest.get(p, []):
-                if q not in products:
-                    scores[q] += confidence
-        ranked = sorted(scores.items(), key=lambda qs: (-qs[1], qs[0]))
-        fallback = [(p, Fraction(recent[p], total_recent)) for p in popular if p not in products and p not in scores]
-        out[customer] = (ranked + fallback)[:5]
-    return out
+Orders = dict[int, tuple[datetime, int, set[int]]]
 
 
-def recent_orders(orders: dict[int, tuple[datetime, int, set[int]]]) -> dict[int, int]:
-    as_of = max(o[0] for o in orders.values())
+def recommender(orders: Orders, origin: date) -> Callable[[str, set[int]], list[tuple[int, float]]]:
+    """The documented methods (macros/recommend.sql), in Python, from the orders before `origin`:
+    a function of (method, products bought) giving the five (product, score) recommended."""
+    before = [o for o in orders.values() if o[0].date() < origin]
+    recent_start = origin - timedelta(days=RECENT_DAYS)
+    recent_baskets = [o[2] for o in before if o[0].date() >= recent_start]
     recent: dict[int, int] = defaultdict(int)
-    for order_date, _, products in orders.values():
-        if order_date > as_of - timedelta(days=RECENT_DAYS):
-            for p in products:
-                recent[p] += 1
-    return recent
+    for basket in recent_baskets:
+        for p in basket:
+            recent[p] += 1
+    share = {p: n / len(recent_baskets) for p, n in recent.items()}
+    scaled = {p: n / max(recent.values()) for p, n in recent.items()}
+    popular = sorted(recent, key=lambda p: (-recent[p], p))[:25]
+    n: dict[int, int] = defaultdict(int)
+    both: dict[tuple[int, int], int] = defaultdict(int)
+    for _, _, basket in before:
+        for p in basket:
+            n[p] += 1
+            for q in basket:
+                if p != q:
+                    both[(p, q)] += 1
+    pairs = {pq: k for pq, k in both.items() if k >= MIN_ORDERS and pq[1] in recent}
+    cosine = {(p, q): k / math.sqrt(n[p] * n[q]) for (p, q), k in pairs.items()}
+    nearest: dict[int, float] = defaultdict(float)
+    for (p, _), c in cosine.items():
+        nearest[p] = max(nearest[p], c)
+    weights = {
+        "affinity": {(p, q): k / n[p] for (p, q), k in pairs.items()},
+        "item_knn": cosine,
+        "shrunk_cooccurrence": {(p, q): k / (n[p] + SHRINKAGE) for (p, q), k in pairs.items()},
+        "blend": {(p, q): c / nearest[p] for (p, q), c in cosine.items()},
+        "most_popular": {},
+    }
+    pulls: dict[str, dict[int, list[tuple[int, float]]]] = {}
+    for method, by_pair in weights.items():
+        strongest: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        for (p, q), w in by_pair.items():
+            strongest[p].append((q, w))
+        pulls[method] = {
+            p: sorted(qs, key=lambda qw: (-qw[1], qw[0]))[:PAIRS_PER_PRODUCT] for p, qs in strongest.items()
+        }
+
+    def prior(method: str, p: int) -> float:
+        return {"most_popular": 1.0, "blend": 1.0, "shrunk_cooccurrence": SHRINKAGE / (n[p] + SHRINKAGE)}.get(
+            method, 1e-9
+        )
+
+    def recommend(method: str, bought: set[int]) -> list[tuple[int, float]]:
+        weight = sum(prior(method, p) for p in bought) if bought else 1.0
+        pull: dict[int, float] = defaultdict(float)
+        for p in bought:
+            for q, w in pulls[method].get(p, []):
+                pull[q] += w
+        popularity = scaled if method == "blend" else share
+        candidates = (set(pull) | set(popular)) - bought
+        scores = {q: pull[q] + popularity[q] * weight for q in candidates}
+        return sorted(scores.items(), key=lambda qs: (-qs[1], qs[0]))[:5]
+
+    return recommend
+
+
+def backtest(orders: Orders) -> tuple[dict[tuple[date, str], tuple[int, int]], dict[date, str], str]:
+    """(origin, method) -> (customers evaluated, customers hit); the method chosen at each origin
+    from the origins before it; the method published (chosen over all of them)."""
+    first: dict[tuple[int, int], date] = {}
+    for order_date, customer, basket in orders.values():
+        for p in basket:
+            key = (customer, p)
+            first[key] = min(first.get(key, order_date.date()), order_date.date())
+    as_of = max(o[0] for o in orders.values()).date()
+    origins = [as_of + timedelta(days=1 - k * TEST_DAYS) for k in range(ORIGINS, 0, -1)]
+    scores = {}
+    for origin in origins:
+        recommend = recommender(orders, origin)
+        end = origin + timedelta(days=TEST_DAYS)
+        bought: dict[int, set[int]] = defaultdict(set)
+        new: dict[int, set[int]] = defaultdict(set)
+        for (customer, p), when in first.items():
+            if when < origin:
+                bought[customer].add(p)
+            elif when < end:
+                new[customer].add(p)
+        evaluated = [c for c in new if bought.get(c)]
+        for method in METHODS:
+            hits = sum(1 for c in evaluated if {p for p, _ in recommend(method, bought[c])} & new[c])
+            scores[(origin, method)] = (len(evaluated), hits)
+
+    def choose(before: date) -> str:
+        total = {m: sum(h for (o, mm), (_, h) in scores.items() if mm == m and o < before) for m in METHODS}
+        return min(METHODS, key=lambda m: (-total[m], m != "most_popular", m))
+
+    return scores, {o: choose(o) for o in origins}, choose(as_of + timedelta(days=1))
 
 
 def test_product_affinity_matches_the_baskets(pipeline: Pipeline, source: Source) -> None:
@@ -321,73 +387,60 @@ def test_product_affinity_matches_the_baskets(pipeline: Pipeline, source: Source
         ), key
 
 
-def test_customer_recommendations_follow_the_rule(pipeline: Pipeline, source: Source) -> None:
+def test_customer_recommendations_follow_the_published_method(pipeline: Pipeline, source: Source) -> None:
     orders = source.orders()
+    _, _, method = backtest(orders)
     bought: dict[int, set[int]] = defaultdict(set)
     for _, customer, products in orders.values():
         bought[customer] |= products
-    expected = recommend(bought, affinity([o[2] for o in orders.values()]), recent_orders(orders))
+    as_of = max(o[0] for o in orders.values()).date()
+    recommend = recommender(orders, as_of + timedelta(days=1))
     rows = pipeline.query(
-        "select customer_id, rank, product_id, score, reason from analytics.customer_recommendations "
+        "select customer_id, rank, product_id, score, reason, method from analytics.customer_recommendations "
         "order by customer_id, rank"
     )
     actual: dict[int, list[tuple]] = defaultdict(list)
-    for customer, rank, product, score, reason in rows:
+    for customer, rank, product, score, reason, used in rows:
         actual[customer].append((rank, product, score, reason))
-        assert product not in bought[customer]
+        assert product not in bought[customer] and used == method
     assert set(actual) == set(bought)
-    for customer, recs in expected.items():
-        got = actual[customer]
-        assert [r[0] for r in got] == list(range(1, len(recs) + 1)), customer
-        assert [r[1] for r in got] == [p for p, _ in recs], customer
-        assert all(math.isclose(r[2], float(s), rel_tol=1e-9) for r, (_, s) in zip(got, recs, strict=True))
+    for customer, products in bought.items():
+        expected, got = recommend(method, products), actual[customer]
+        assert [r[0] for r in got] == list(range(1, len(expected) + 1)), customer
+        assert [r[1] for r in got] == [p for p, _ in expected], customer
+        assert all(math.isclose(r[2], s, rel_tol=1e-9) for r, (_, s) in zip(got, expected, strict=True)), customer
     reasons = {r[4].split(" ")[0] for r in rows}
-    assert reasons == {"bought", "popular"}
+    assert reasons == ({"popular"} if method == "most_popular" else {"bought", "popular"})
 
 
-def test_recommendation_backtest_holds_out_each_last_order(pipeline: Pipeline, source: Source) -> None:
-    orders = source.orders()
-    by_customer: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for order_id, (order_date, customer, _) in orders.items():
-        by_customer[customer].append((order_date, order_id))
-    held_out = {max(ids)[1] for ids in by_customer.values() if len(ids) > 1}
-    training = {oid: o for oid, o in orders.items() if oid not in held_out}
-    bought: dict[int, set[int]] = defaultdict(set)
-    for _, customer, products in training.values():
-        bought[customer] |= products
-    repeat = {orders[oid][1] for oid in held_out}
-    bought = {c: bought[c] for c in repeat}
-    recent = recent_orders(orders)
-    for oid in held_out:
-        order_date, _, products = orders[oid]
-        if order_date > max(o[0] for o in orders.values()) - timedelta(days=RECENT_DAYS):
-            for p in products:
-                recent[p] -= 1
-    recent = {p: n for p, n in recent.items() if n > 0}
-    recs = recommend(bought, affinity([o[2] for o in training.values()]), recent)
-    popular = sorted(recent, key=lambda p: (-recent[p], p))
-    new = {orders[oid][1]: orders[oid][2] - bought[orders[oid][1]] for oid in held_out}
-    evaluated = {c for c, products in new.items() if products}
-    hits = {
-        "affinity": sum(1 for c in evaluated if new[c] & {p for p, _ in recs[c]}),
-        "most_popular": sum(1 for c in evaluated if new[c] & set([p for p in popular if p not in bought[c]][:5])),
-    }
+def test_recommendation_backtest_scores_each_method_and_chooses_out_of_sample(
+    pipeline: Pipeline, source: Source
+) -> None:
+    scores, chosen, published = backtest(source.orders())
     rows = pipeline.query(
-        "select method, customers_with_repeat_orders, customers_evaluated, customers_hit, hit_rate_at_5 "
-        "from analytics.recommendation_backtest"
+        "select origin_date, method, is_baseline, customers_evaluated, customers_hit, hit_rate_at_5, chosen_here, "
+        "published from analytics.recommendation_backtest"
     )
-    assert {r[0]: r[1:4] for r in rows} == {m: (len(repeat), len(evaluated), h) for m, h in hits.items()}
-    assert len(evaluated) > 20
-    assert all(math.isclose(r[4], r[3] / r[2]) for r in rows)
-    # The hit rates are on customer_recommendations' own page too.
+    assert {(r[0], r[1]): (r[3], r[4]) for r in rows} == scores
+    assert sum(evaluated for (_, m), (evaluated, _) in scores.items() if m == "most_popular") > 20
+    for origin, method, is_baseline, evaluated, hit, rate, chosen_here, is_published in rows:
+        assert is_baseline == (method == "most_popular")
+        assert rate == (pytest.approx(hit / evaluated) if evaluated else None)
+        assert chosen_here == (chosen[origin] == method) and is_published == (method == published)
+    # The scores are on customer_recommendations' own page too: the procedure out of sample.
     (materialization,) = [
         e.materialization
         for e in pipeline.result.get_asset_materialization_events()
         if e.asset_key == AssetKey(["analytics", "customer_recommendations"])
     ]
-    assert materialization.metadata["hit_rate_at_5"].value == pytest.approx(hits["affinity"] / len(evaluated))
+    later = [o for o in chosen if o > min(chosen)]
+    evaluated = sum(scores[(o, "most_popular")][0] for o in later)
+    assert materialization.metadata["method"].value == published
+    assert materialization.metadata["hit_rate_at_5"].value == pytest.approx(
+        sum(scores[(o, chosen[o])][1] for o in later) / evaluated
+    )
     assert materialization.metadata["most_popular_hit_rate_at_5"].value == pytest.approx(
-        hits["most_popular"] / len(evaluated)
+        sum(scores[(o, "most_popular")][1] for o in later) / evaluated
     )
 
 
@@ -411,7 +464,7 @@ def weekly_units(source: Source) -> tuple[date, dict[tuple[str, str], dict[date,
 def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, source: Source) -> None:
     last_week, series = weekly_units(source)
     rows = pipeline.query(
-        "select level, series, week_start, forecast_units, lower_80, upper_80, fitted_through, model "
+        "select level, series, week_start, forecast_units, lower_80, upper_80, fitted_through, method "
         "from analytics.demand_forecast order by 1, 2, 3"
     )
     by_series: dict[tuple[str, str], list[tuple]] = defaultdict(list)
@@ -422,8 +475,10 @@ def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, 
     for key, forecast in by_series.items():
         assert [r[2] for r in forecast] == weeks, key
         assert all(0 <= r[4] <= r[3] <= r[5] and r[6] == last_week for r in forecast), key
-    # Half a year of history: a trend model (no season yet) for the series that sell every week.
-    assert by_series[("total", "All products")][0][7] == "UnobservedComponents: trend + month end"
+    # One method per series, from the candidates, named on every week.
+    assert all(
+        len({r[7] for r in forecast}) == 1 and forecast[0][7] in fc.CANDIDATES for forecast in by_series.values()
+    )
 
     # Revenue follows the units at the series' revenue per unit over its last 26 complete weeks.
     since = last_week - timedelta(weeks=25)
@@ -436,31 +491,28 @@ def test_demand_forecast_covers_the_next_quarter_per_series(pipeline: Pipeline, 
     assert all(math.isclose(float(money), units * price, rel_tol=1e-6, abs_tol=1e-4) for units, money in revenue)
 
 
-def test_forecast_accuracy_backtests_against_seasonal_naive(pipeline: Pipeline, source: Source) -> None:
+def test_forecast_accuracy_scores_only_origins_after_the_first(pipeline: Pipeline, source: Source) -> None:
     last_week, series = weekly_units(source)
     rows = {
         (r[0], r[1]): r[2:]
         for r in pipeline.query(
-            "select level, series, origins, weeks_evaluated, actual_units, seasonal_naive_wape, model_wape "
-            "from analytics.forecast_accuracy"
+            "select level, series, origins, weeks_evaluated, actual_units, wape, seasonal_naive_wape, method, "
+            "baseline_chosen, candidates from analytics.demand_forecast join analytics.forecast_accuracy "
+            "using (level, series, method) where week_start = fitted_through + 7"
         )
     }
     assert set(rows) == set(series)
     for key, by_week in series.items():
         first = min(by_week)
-        units = [by_week.get(first + timedelta(days=7 * i), 0) for i in range((last_week - first).days // 7 + 1)]
-        # One origin fits here (a quarter before the end, with at least 8 weeks before it); with
-        # less than a year of history the seasonal-naive forecast repeats the origin's last week.
-        origin = len(units) - 13
-        if origin < 8:
-            assert rows[key][:2] == (0, 0), key
-            continue
-        test = units[origin:]
-        naive = sum(abs(a - units[origin - 1]) for a in test)
-        assert rows[key][:3] == (1, 13, float(sum(test))), key
-        if sum(test):
-            assert math.isclose(rows[key][3], naive / sum(test)), key
-            assert rows[key][4] >= 0
+        weeks = (last_week - first).days // 7 + 1
+        # Origins a quarter apart, the last a quarter before the end, each with 8 weeks before it;
+        # the first only chooses, the others are scored.
+        windows = sum(1 for k in range(1, fc.BACKTEST_ORIGINS + 1) if weeks - 13 * k >= 8)
+        origins, evaluated, actual, wape, naive, method, baseline_chosen, candidates = rows[key]
+        assert (origins, evaluated) == (max(0, windows - 1), 13 * max(0, windows - 1)), key
+        assert baseline_chosen == (method == fc.BASELINE) and 1 <= candidates <= len(fc.CANDIDATES)
+        if origins == 0:
+            assert wape is None and naive is None and actual == 0
 
 
 def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: Path) -> None:
@@ -470,21 +522,23 @@ def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: P
     shutil.copy(pipeline.settings.warehouse_path, copy)
     warehouse = DuckDBWarehouse(path=str(copy), dlt_dir="")
     assert checks.intervals_contain_forecast(warehouse=warehouse).passed
+    assert checks.forecast_no_worse_than_seasonal_naive(warehouse=warehouse).passed
     assert checks.covers_every_sellable_product(warehouse=warehouse).passed
     ((product,),) = pipeline.query("select min(product_id) from analytics.inventory_cover")
     with duckdb.connect(str(copy)) as conn:
         conn.execute("update analytics.demand_forecast set lower_80 = forecast_units + 1 where level = 'total'")
         conn.execute("delete from analytics.inventory_cover where product_id = ?", [product])
         conn.execute(
-            "update analytics.forecast_accuracy set model_wape = seasonal_naive_wape + 0.1 where level = 'total'"
+            "update analytics.forecast_accuracy set wape = 0.6, seasonal_naive_wape = 0.5, actual_units = 100 "
+            "where level = 'total'"
         )
     intervals = checks.intervals_contain_forecast(warehouse=warehouse)
     assert not intervals.passed and intervals.metadata["weeks_outside_interval"].value == 13
     cover = checks.covers_every_sellable_product(warehouse=warehouse)
     assert not cover.passed and cover.metadata["missing_products"].value == [product]
-    accuracy = checks.model_beats_seasonal_naive(warehouse=warehouse)
-    assert not accuracy.passed and accuracy.severity.value == "WARN"
-    assert "total/All products" in accuracy.metadata["series_worse_than_baseline"].value
+    accuracy = checks.forecast_no_worse_than_seasonal_naive(warehouse=warehouse)
+    assert not accuracy.passed and accuracy.severity.value == "ERROR"
+    assert accuracy.metadata["levels_worse_than_baseline"].value == ["total"]
 
 
 def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: Source) -> None:

@@ -22,7 +22,7 @@ from sales_assets.sandbox.adventureworks import AdventureWorksImportError, impor
 from sales_assets.sandbox.check import run_check
 from sales_assets.sandbox.edits import EDIT_KINDS, SourceEditor
 from sales_assets.sandbox.faults import FAULT_KINDS, inject_faults, parse_kinds
-from sales_assets.sandbox.generator import GeneratorConfig, generate
+from sales_assets.sandbox.generator import REGIMES, GeneratorConfig, generate
 from sales_assets.sandbox.simulator import simulate
 
 
@@ -47,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         help="omit Sales.SalesReturn, as in the real AdventureWorks",
     )
     kinds_help = f"comma-separated fault kinds ({', '.join(FAULT_KINDS)}) or all"
+    gen.add_argument(
+        "--regime",
+        action="append",
+        choices=sorted(REGIMES),
+        default=[],
+        help="a history unlike the default (repeatable): " + "; ".join(f"{k}: {v}" for k, v in REGIMES.items()),
+    )
     gen.add_argument("--inject", metavar="KINDS", help=f"then inject faults, one order date each: {kinds_help}")
     sim = commands.add_parser("simulate", help="add today's orders and late changes to the embedded source")
     sim.add_argument("--dir", default=str(settings.source_dir), help="the embedded source (SALES_SOURCE_DIR)")
@@ -118,7 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.end <= args.start:
         parser.error(f"--end {args.end} must be after --start {args.start}")
     config = GeneratorConfig(
-        seed=args.seed, scale=args.scale, start=args.start, end=args.end, returns=not args.no_returns
+        seed=args.seed,
+        scale=args.scale,
+        start=args.start,
+        end=args.end,
+        returns=not args.no_returns,
+        regimes=frozenset(args.regime),
     )
     began = time.perf_counter()
     counts = generate(args.out, config)

@@ -63,6 +63,19 @@ Sink = Callable[[dict[t.SourceTable, list[tuple]]], None]
 T = TypeVar("T")
 
 
+# Switches for histories unlike the default, where a model tuned to the default can be proved
+# wrong (tests/regimes and README, "Predictions"). Short histories come from --start alone.
+REGIMES = {
+    "weak_baskets": "every line picked by popularity alone: no product goes with another, in an order or the next",
+    "launches": "half the products launched mid-history, a third of those discontinued later (SellStart/EndDate)",
+    "intermittent": "a twentieth of the orders: most subcategories sell in some weeks only",
+    "no_month_end": "resellers order on any day of the month, not mostly in its last days",
+    "level_shift": "demand halves from two thirds of the way through the history, as when a big account leaves",
+}
+_INTERMITTENT_RATE = 0.05
+_LEVEL_SHIFT_AT, _LEVEL_SHIFT = 2 / 3, 0.5
+
+
 @dataclass(frozen=True)
 class GeneratorConfig:
     seed: int = 42
@@ -70,6 +83,11 @@ class GeneratorConfig:
     start: date = date(2011, 5, 31)
     end: date = field(default_factory=date.today)  # exclusive: the default stops at yesterday
     returns: bool = True
+    regimes: frozenset[str] = frozenset()  # names from REGIMES
+
+    def __post_init__(self) -> None:
+        if unknown := set(self.regimes) - set(REGIMES):
+            raise ValueError(f"unknown regime(s) {sorted(unknown)}: choose from {sorted(REGIMES)}")
 
 
 def _ts(d: date) -> str:
@@ -210,6 +228,13 @@ class _Generator:
         reseller_w: list[float] = []
         self.return_rate: dict[int, float] = {}
         finished: list[list] = []  # the finished goods' rows, completed by plan_stock
+        regimes = self.cfg.regimes
+        # The regimes' draws come from streams of their own: the default's orders never move.
+        launches = random.Random(f"{self.cfg.seed} launches") if "launches" in regimes else None
+        self.on_sale: dict[int, tuple[int, int]] | None = {} if launches else None
+        self.on_sale_day = self.cfg.start.toordinal()
+        self.mates_on = "weak_baskets" not in regimes
+        self.in_order = baskets.IN_ORDER if self.mates_on else 0.0
         pid = 680  # AdventureWorks' finished goods start near here
         for sub_idx, ((name, cat, (lo, hi), w_on, w_re, ret), count) in enumerate(
             zip(ref.SUBCATEGORIES, ref.PRODUCTS_PER_SUBCATEGORY, strict=True)
@@ -234,6 +259,8 @@ class _Generator:
                     "M " if "Mountain" in name else "R ", None, None, sub_idx + 1, 1 + sub_idx * 3 + i % 3,
                     _ts(self.cfg.start), None, None, self.guid(), self.stamp])  # fmt: skip
                 share = 0.0 if discontinued else zipf[i] / total
+                if launches is not None and share:
+                    finished[-1][20], finished[-1][21] = self.sale_window(launches, pid)
                 self.catalog.append((pid, price, sub_idx))
                 online_w.append(w_on * share)
                 reseller_w.append(w_re * share)
@@ -255,6 +282,18 @@ class _Generator:
             pid += 1
         self.online_picks = _Weighted(self.catalog, online_w)
         self.reseller_picks = _Weighted(self.catalog, reseller_w)
+
+    def sale_window(self, rng: random.Random, product_id: int) -> tuple[str, str | None]:
+        """SellStartDate and SellEndDate of a product in the "launches" regime: half launched in the
+        middle of the history, a third of those discontinued between their launch and the end."""
+        start, end = self.cfg.start.toordinal(), self.cfg.end.toordinal()
+        first, last = start, end + 1
+        if rng.random() < 0.5:
+            first = rng.randint(start + (end - start) // 5, start + 4 * (end - start) // 5)
+            if rng.random() < 1 / 3:
+                last = rng.randint(first + (end - first) // 3, end)
+        self.on_sale[product_id] = (first, last)  # type: ignore[index]
+        return _ts(date.fromordinal(first)), _ts(date.fromordinal(last)) if last <= end else None
 
     def plan_stock(self, finished: list[list], online_q: list[float], reseller_q: list[float]) -> None:
         """Complete the finished goods' rows: stock levels for their expected demand at the end of
@@ -354,16 +393,22 @@ class _Generator:
         self.recent_start = max(self.cfg.start, self.cfg.end - timedelta(weeks=8))
         self.recent_units: dict[int, int] = {}
         self.recent: dict[int, int] | None = None  # recent_units while in those weeks
+        self.shift_day = self.cfg.start + (self.cfg.end - self.cfg.start) * _LEVEL_SHIFT_AT
         day = self.cfg.start
         while day < self.cfg.end:
             self.day(day)
             day += timedelta(days=1)
 
     def day(self, day: date) -> None:
-        rng, end = self.rng, self.cfg.end
+        rng, end, regimes = self.rng, self.cfg.end, self.cfg.regimes
         lam = daily_rate(day) * self.cfg.scale
+        if regimes:
+            lam *= _INTERMITTENT_RATE if "intermittent" in regimes else 1.0
+            lam *= _LEVEL_SHIFT if "level_shift" in regimes and day >= self.shift_day else 1.0
+        self.on_sale_day = day.toordinal()
         n_online = _poisson(rng, lam * (1 - _RESELLER_SHARE) * online_factor(day))
-        n_reseller = _poisson(rng, lam * _RESELLER_SHARE * reseller_factor(day))
+        resellers = 1.0 if "no_month_end" in regimes else reseller_factor(day)
+        n_reseller = _poisson(rng, lam * _RESELLER_SHARE * resellers)
         self.recent = self.recent_units if day >= self.recent_start else None
         ship = day + timedelta(days=7)
         dates = _OrderDates(day, _ts(day), _ts(day + timedelta(days=12)), _ts(ship) if ship < end else None)
@@ -378,7 +423,7 @@ class _Generator:
             index = self.individual(dates)
             customer, territory, address, tax_bp = self.individuals[index]
             # A returning customer often starts from a companion of what they bought last time.
-            last = self.online_mates.get(self.individuals.last_products[index])
+            last = self.online_mates.get(self.individuals.last_products[index]) if self.mates_on else None
             first = rng.choice(last) if last and rng.random() < baskets.NEXT_ORDER else None
             picks = self.basket(self.online_picks, self.online_mates, _ONLINE_LINE_COUNTS.pick(rng), first)
             self.individuals.last_products[index] = picks[0][0]
@@ -412,9 +457,23 @@ class _Generator:
         draw = rng.random
         picks = [first or popular.pick(rng)]
         for _ in range(n_picks - 1):
-            companions = mates.get(picks[int(draw() * len(picks))][0]) if draw() < baskets.IN_ORDER else None
+            companions = mates.get(picks[int(draw() * len(picks))][0]) if draw() < self.in_order else None
             picks.append(companions[int(draw() * len(companions))] if companions else popular.pick(rng))
+        if self.on_sale is not None:
+            picks = [pick if self.is_on_sale(pick[0]) else self.on_sale_pick(popular) for pick in picks]
         return picks
+
+    def is_on_sale(self, product_id: int) -> bool:
+        first, last = self.on_sale[product_id]  # type: ignore[index]
+        return first <= self.on_sale_day < last
+
+    def on_sale_pick(self, popular: _Weighted[tuple[int, int, int]]) -> tuple[int, int, int]:
+        """A pick by popularity among the products on sale that day (the "launches" regime)."""
+        for _ in range(100):
+            pick = popular.pick(self.rng)
+            if self.is_on_sale(pick[0]):
+                return pick
+        return pick  # a day when almost nothing is on sale: sold anyway rather than an empty order
 
     def lines(
         self, dates: _OrderDates, is_online: bool, picks: list[tuple[int, int, int]], tracking: str | None

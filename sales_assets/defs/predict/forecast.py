@@ -1,25 +1,30 @@
-"""Weekly demand forecasts with a structural time-series model (statsmodels' UnobservedComponents),
-and their backtest.
+"""Weekly demand forecasts chosen per series from candidate methods by a nested backtest.
 
-The model: a local linear trend, a yearly season as a few sine and cosine pairs of period 52.18
-weeks, and a calendar regressor, the days of the week that fall in their month's last
-`MONTH_END_DAYS` days, when resellers place most of their orders. Measured on the full default
-source, exponential smoothing (ETS with a 52-week season, additive or multiplicative, or STL and
-ETS) only tied the seasonal-naive baseline: a 52-slot season re-learns each week's noise, and a
-month end falls in a different week each year, so neither it nor last year's same week can place
-the peak, while a regressor on the calendar can. The trigonometric season also keeps the year's
-52.18 weeks, which a 52-week season drifts from by a day a year.
+Every series (all products, each category, each subcategory) gets the same candidates: the
+seasonal-naive baseline, which is always one; exponential smoothing and Theta (statsforecast's
+AutoETS and AutoTheta, which choose their own trend and damping); a 13-week moving average, which
+follows level shifts; the Croston family for intermittent demand (SBA, TSB, ADIDA); and a
+calendar regression, whose month-end term fits resellers that order in a month's last days.
+None is assumed to suit a business: the backtest chooses.
 
-Pure functions over weekly series; the assets (sales_assets/defs/predict/assets.py) read and write the
-warehouse. Units are modelled; revenue follows at each series' recent revenue per unit, so the
-two forecasts agree. statsmodels is imported when a forecast is made, not when definitions load.
+The backtest forecasts `HORIZON` weeks from up to `BACKTEST_ORIGINS` origins a horizon apart, each
+from the weeks before it. The method published is the one with the least absolute error over all
+of them (ties go to the baseline). The accuracy published is that of the *procedure*: at each
+origin after the first, the method the earlier origins chose, scored on the weeks that follow it,
+so no figure is scored on the data that chose it. Prediction intervals are conformal: the chosen
+method's forecast plus and minus the 80th percentile of its absolute backtest errors; their
+coverage is scored the same nested way.
+
+Pure functions over weekly series; the assets (sales_assets/defs/predict/assets.py) read and write
+the warehouse. Units are modelled; revenue follows at each series' recent revenue per unit, so the
+two forecasts agree. statsforecast is imported when a forecast is made, not when definitions load.
 """
 
 from __future__ import annotations
 
 import calendar
-import warnings
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,19 +32,19 @@ import numpy as np
 
 HORIZON = 13  # weeks forecast: a quarter
 SEASON = 52  # the seasonal-naive baseline's cycle, in whole weeks
-YEAR_WEEKS = 365.25 / 7  # the model's yearly cycle
+YEAR_WEEKS = 365.25 / 7  # the calendar regression's yearly cycle
 HARMONICS = 2  # sine and cosine pairs of the yearly season: its peak and its asymmetry
-# The season needs two full cycles to tell it from trend; below that, trend and calendar only.
-MIN_WEEKS_SEASONAL = 2 * SEASON
-MIN_WEEKS_TREND = 8
+MIN_WEEKS_SEASONAL = 2 * SEASON  # a season needs two cycles to be told from trend
+MIN_WEEKS_TREND = 8  # the fewest weeks a backtest origin fits on
 # Fit on the last four years: enough for the season, recent enough for today's level, and the
-# fit's cost stays flat as history grows.
+# cost stays flat as history grows.
 TRAIN_WEEKS = 4 * SEASON
 # Resellers order in a month's last days: a calendar fact the business knows, as a holiday list.
 MONTH_END_DAYS = 5
-BACKTEST_ORIGINS = 4  # forecasts made 4, 3, 2 and 1 horizons before the last complete week
+BACKTEST_ORIGINS = 6  # origins a horizon apart, the last a horizon before the last complete week
 PRICE_WEEKS = 26  # revenue per unit is taken over the last half year
 INTERVAL = 0.8  # lower_80 / upper_80
+BASELINE = "seasonal naive"
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,6 @@ class WeeklySeries:
     weeks: list[date]  # consecutive Mondays
     units: np.ndarray
     revenue: np.ndarray
-
-
-@dataclass(frozen=True)
-class Forecast:
-    mean: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    model: str
 
 
 def monday(day: date) -> date:
@@ -85,7 +82,7 @@ def dense_series(
 
 def month_end_days(first_week: date, weeks: int) -> np.ndarray:
     """For each of `weeks` consecutive weeks from Monday `first_week`: how many of its days are
-    among their month's last MONTH_END_DAYS days (0-5), as a column of regressors."""
+    among their month's last MONTH_END_DAYS days (0-5)."""
     days = []
     for w in range(weeks):
         week = first_week + timedelta(days=7 * w)
@@ -95,49 +92,11 @@ def month_end_days(first_week: date, weeks: int) -> np.ndarray:
                 for i in range(7)
             )
         )
-    return np.array(days, dtype=float).reshape(-1, 1)
+    return np.array(days, dtype=float)
 
 
-def _mean_forecast(history: np.ndarray, horizon: int, model: str) -> Forecast:
-    level = float(history.mean()) if len(history) else 0.0
-    spread = float(history.std()) * 1.2816 if len(history) > 1 else 0.0  # the 80% normal quantile
-    mean = np.full(horizon, level)
-    return Forecast(mean, np.maximum(mean - spread, 0), mean + spread, model)
-
-
-def fit_forecast(history: np.ndarray, first_week: date, horizon: int = HORIZON) -> Forecast:
-    """The structural model (see the module's docstring) on the last TRAIN_WEEKS weeks of
-    `history`, which starts on Monday `first_week`: with the yearly season once two years are
-    known, without it from eight weeks, else the mean. Forecasts and interval bounds are clipped
-    at zero (no negative demand), which keeps the point forecast inside its interval."""
-    if len(history) < MIN_WEEKS_TREND or not history.any():
-        return _mean_forecast(history, horizon, "mean")
-    from statsmodels.tsa.statespace.structural import UnobservedComponents
-
-    start = max(0, len(history) - TRAIN_WEEKS)
-    train = history[start:]
-    regressors = month_end_days(first_week + timedelta(days=7 * start), len(train) + horizon)
-    seasonal = len(train) >= MIN_WEEKS_SEASONAL
-    model = UnobservedComponents(
-        train,
-        level="local linear trend",
-        freq_seasonal=[{"period": YEAR_WEEKS, "harmonics": HARMONICS}] if seasonal else None,
-        exog=regressors[: len(train)],
-    )
-    with warnings.catch_warnings():
-        # Convergence notes from the optimizer on flat or short series: the fit is still usable.
-        warnings.simplefilter("ignore")
-        try:
-            fitted = model.fit(disp=False)
-        except np.linalg.LinAlgError:  # a series too sparse for the state space (a few sales in all)
-            return _mean_forecast(train, horizon, "mean (the model did not fit)")
-        prediction = fitted.get_forecast(horizon, exog=regressors[len(train) :])
-    bounds = prediction.conf_int(alpha=1 - INTERVAL)
-    mean = np.maximum(prediction.predicted_mean, 0)
-    lower = np.minimum(np.maximum(bounds[:, 0], 0), mean)
-    upper = np.maximum(bounds[:, 1], mean)
-    name = "trend + yearly season + month end" if seasonal else "trend + month end"
-    return Forecast(mean, lower, upper, f"UnobservedComponents: {name}")
+# -- the candidates: (history, its first Monday, horizon) -> point forecast ----------------------
+Method = Callable[[np.ndarray, date, int], np.ndarray]
 
 
 def seasonal_naive(history: np.ndarray, horizon: int = HORIZON) -> np.ndarray:
@@ -147,47 +106,238 @@ def seasonal_naive(history: np.ndarray, horizon: int = HORIZON) -> np.ndarray:
     return np.full(horizon, float(history[-1]) if len(history) else 0.0)
 
 
-def revenue_per_unit(series: WeeklySeries) -> float:
-    units = series.units[-PRICE_WEEKS:].sum()
-    return float(series.revenue[-PRICE_WEEKS:].sum() / units) if units else 0.0
+def calendar_regression(history: np.ndarray, first_week: date, horizon: int) -> np.ndarray:
+    """Least squares on the last two years: a level, the yearly season (sine and cosine pairs of
+    52.18 weeks, once two years are known) and the week's month-end days. Where resellers order at
+    month end, the peak moves between weeks from year to year, which a 52-week season cannot
+    place and a calendar term can."""
+    n = min(len(history), MIN_WEEKS_SEASONAL)
+    start = len(history) - n
+    t = np.arange(start, len(history) + horizon, dtype=float)
+    columns = [np.ones_like(t), month_end_days(first_week + timedelta(days=7 * start), len(t))]
+    if n >= MIN_WEEKS_SEASONAL:
+        for k in range(1, HARMONICS + 1):
+            angle = 2 * math.pi * k * t / YEAR_WEEKS
+            columns += [np.sin(angle), np.cos(angle)]
+    design = np.column_stack(columns)
+    coefficients, *_ = np.linalg.lstsq(design[:n], history[start:], rcond=None)
+    return design[n:] @ coefficients
+
+
+def _statsforecast(make: Callable[[int], object]) -> Method:
+    """A statsforecast model as a candidate; `make` gets the history's length (to leave out a
+    season it cannot estimate). Imported on first use: it takes a second."""
+
+    def forecast(history: np.ndarray, first_week: date, horizon: int) -> np.ndarray:
+        return np.asarray(make(len(history)).forecast(y=history, h=horizon)["mean"], dtype=float)  # type: ignore[attr-defined]
+
+    return forecast
+
+
+def _ets(n: int) -> object:
+    from statsforecast.models import AutoETS
+
+    return AutoETS(season_length=1)  # a 52-week ETS season is beyond its state space; Theta has one
+
+
+def _theta(n: int) -> object:
+    from statsforecast.models import AutoTheta
+
+    return AutoTheta(season_length=SEASON if n >= MIN_WEEKS_SEASONAL else 1)
+
+
+def _moving_average(n: int) -> object:
+    from statsforecast.models import WindowAverage
+
+    return WindowAverage(window_size=min(n, HORIZON))
+
+
+def _croston_sba(n: int) -> object:
+    from statsforecast.models import CrostonSBA
+
+    return CrostonSBA()
+
+
+def _tsb(n: int) -> object:
+    from statsforecast.models import TSB
+
+    # Smoothing of demand size and of its probability: TSB's usual 0.1-0.3 range, the probability
+    # faster so a product that stops selling fades within a quarter.
+    return TSB(alpha_d=0.1, alpha_p=0.2)
+
+
+def _adida(n: int) -> object:
+    from statsforecast.models import ADIDA
+
+    return ADIDA()
+
+
+CANDIDATES: dict[str, Method] = {
+    BASELINE: lambda history, first_week, horizon: seasonal_naive(history, horizon),
+    "ETS": _statsforecast(_ets),
+    "Theta": _statsforecast(_theta),
+    "moving average (13 weeks)": _statsforecast(_moving_average),
+    "Croston SBA": _statsforecast(_croston_sba),
+    "TSB": _statsforecast(_tsb),
+    "ADIDA": _statsforecast(_adida),
+    "calendar regression": calendar_regression,
+}
+
+
+def candidate_forecasts(
+    history: np.ndarray, first_week: date, horizon: int, methods: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Each candidate's forecast from the last TRAIN_WEEKS weeks of `history` (which starts on
+    Monday `first_week`), clipped at zero. A candidate that cannot fit this history (a series of
+    zeros, say) is left out; the baseline never fails."""
+    start = max(0, len(history) - TRAIN_WEEKS)
+    train, train_start = history[start:], first_week + timedelta(days=7 * start)
+    forecasts = {}
+    for name in methods or CANDIDATES:
+        try:
+            mean = CANDIDATES[name](train, train_start, horizon)
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+            if name == BASELINE:
+                raise
+            continue
+        if len(mean) == horizon and np.isfinite(mean).all():
+            forecasts[name] = np.maximum(mean, 0.0)
+    return forecasts
+
+
+# -- the nested backtest ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    """One backtest origin: the weeks after it, and every candidate's forecast of them."""
+
+    origin: int  # weeks of history before it
+    actual: np.ndarray
+    forecasts: dict[str, np.ndarray]
+
+    def error(self, method: str) -> float:
+        return float(np.abs(self.actual - self.forecasts[method]).sum())
+
+
+def backtest_windows(history: np.ndarray, first_week: date, origins: int = BACKTEST_ORIGINS) -> list[Window]:
+    """Rolling origins a horizon apart, the last a horizon before the end of `history`; each leaves
+    at least MIN_WEEKS_TREND weeks to fit on."""
+    windows = []
+    for k in range(origins, 0, -1):
+        origin = len(history) - k * HORIZON
+        if origin >= MIN_WEEKS_TREND:
+            actual = history[origin : origin + HORIZON]
+            windows.append(Window(origin, actual, candidate_forecasts(history[:origin], first_week, HORIZON)))
+    return windows
+
+
+def choose(windows: Sequence[Window]) -> str:
+    """The candidate with the least absolute error over `windows` (forecast in all of them); the
+    baseline on a tie or when there is no window to judge by: a challenger has to earn its place."""
+    if not windows:
+        return BASELINE
+    methods = [m for m in windows[0].forecasts if all(m in w.forecasts for w in windows)]
+    errors = {m: sum(w.error(m) for w in windows) for m in methods}
+    best = min(errors.values())
+    return BASELINE if errors[BASELINE] <= best else min(methods, key=lambda m: (errors[m], m))
+
+
+def residual_band(windows: Sequence[Window], method: str) -> tuple[float, float] | None:
+    """The conformal 80% band around a forecast: plus and minus the 80th percentile of `method`'s
+    absolute backtest errors. Absolute, not the errors' own 10th and 90th percentiles: a window's
+    errors share its bias, whose sign changes from window to window, so the one-sided percentiles
+    of a few windows undercover the next. None without a window."""
+    residuals = np.concatenate([w.actual - w.forecasts[method] for w in windows if method in w.forecasts] or [[]])
+    if not len(residuals):
+        return None
+    half_width = float(np.quantile(np.abs(residuals), INTERVAL))
+    return -half_width, half_width
+
+
+def _interval(mean: np.ndarray, band: tuple[float, float] | None, history: np.ndarray) -> tuple[np.ndarray, ...]:
+    if band is None:  # no backtest yet: the history's own spread, as a normal 80% interval would be
+        spread = 1.2816 * float(history.std()) if len(history) > 1 else 0.0
+        band = (-spread, spread)
+    # Units sold are whole: the bounds are rounded outwards, or a low-volume series' interval
+    # (0.2 to 0.8 units, say) would hold none of the weeks that sold one.
+    return np.floor(np.maximum(mean + band[0], 0.0) + 1e-9), np.ceil(mean + band[1] - 1e-9)
 
 
 @dataclass(frozen=True)
-class Backtest:
+class Evaluation:
+    """The selection procedure scored out of sample, beside the baseline on the same weeks."""
+
     origins: int
     weeks: int
     actual_units: float
-    model_abs_error: float
-    naive_abs_error: float
+    abs_error: float
+    baseline_abs_error: float
+    inside_interval: int
+    choices: tuple[str, ...]  # the method chosen at each scored origin
 
     @property
-    def model_wape(self) -> float | None:
-        return self.model_abs_error / self.actual_units if self.actual_units else None
+    def wape(self) -> float | None:
+        return self.abs_error / self.actual_units if self.actual_units else None
 
     @property
-    def naive_wape(self) -> float | None:
-        return self.naive_abs_error / self.actual_units if self.actual_units else None
+    def baseline_wape(self) -> float | None:
+        return self.baseline_abs_error / self.actual_units if self.actual_units else None
+
+    @property
+    def coverage(self) -> float | None:
+        return self.inside_interval / self.weeks if self.weeks else None
 
 
-def backtest(
-    history: np.ndarray, first_week: date, origins: int = BACKTEST_ORIGINS, horizon: int = HORIZON
-) -> Backtest:
-    """Rolling origin: fit on the weeks before each origin, forecast the next `horizon` weeks,
-    and sum absolute errors over every origin and week (WAPE = sum |error| / sum actual), for the
-    model and for the seasonal-naive baseline. Origins leave at least MIN_WEEKS_TREND weeks to fit."""
-    used = model_error = naive_error = actual = 0.0
-    count = 0
-    for k in range(origins, 0, -1):
-        origin = len(history) - k * horizon
-        if origin < MIN_WEEKS_TREND:
-            continue
-        train, test = history[:origin], history[origin : origin + horizon]
-        model_error += float(np.abs(test - fit_forecast(train, first_week, len(test)).mean).sum())
-        naive_error += float(np.abs(test - seasonal_naive(train, len(test))).sum())
-        actual += float(test.sum())
-        used += len(test)
-        count += 1
-    return Backtest(count, int(used), actual, model_error, naive_error)
+def evaluate(windows: Sequence[Window], history: np.ndarray) -> Evaluation:
+    """Score the procedure: at each origin after the first, the method chosen (and the interval
+    calibrated) on the origins before it, against what sold in the weeks after it."""
+    weeks = inside = 0
+    actual = error = baseline_error = 0.0
+    choices = []
+    for i in range(1, len(windows)):
+        earlier, window = windows[:i], windows[i]
+        method = choose(earlier)
+        if method not in window.forecasts:
+            method = BASELINE
+        lower, upper = _interval(window.forecasts[method], residual_band(earlier, method), history[: window.origin])
+        inside += int(((lower <= window.actual) & (window.actual <= upper)).sum())
+        error += window.error(method)
+        baseline_error += window.error(BASELINE)
+        actual += float(window.actual.sum())
+        weeks += len(window.actual)
+        choices.append(method)
+    return Evaluation(len(choices), weeks, actual, error, baseline_error, inside, tuple(choices))
+
+
+@dataclass(frozen=True)
+class Forecast:
+    mean: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    method: str
+    evaluation: Evaluation
+    candidates: int  # the methods the backtest compared
+
+
+def forecast_series(history: np.ndarray, first_week: date) -> Forecast:
+    """Choose the method on every backtest origin, fit it on the whole history, forecast HORIZON
+    weeks with a conformal 80% interval, and score the procedure out of sample."""
+    if not len(history):
+        zeros = np.zeros(HORIZON)
+        return Forecast(zeros, zeros, zeros, BASELINE, evaluate([], history), 1)
+    windows = backtest_windows(history, first_week)
+    method = choose(windows)
+    forecasts = candidate_forecasts(history, first_week, HORIZON, [method, BASELINE])
+    if method not in forecasts:  # fitted on every origin, not on the whole history
+        method = BASELINE
+    mean = forecasts[method]
+    lower, upper = _interval(mean, residual_band(windows, method), history)
+    candidates = len(windows[-1].forecasts) if windows else 1
+    return Forecast(mean, lower, upper, method, evaluate(windows, history), candidates)
+
+
+def revenue_per_unit(series: WeeklySeries) -> float:
+    units = series.units[-PRICE_WEEKS:].sum()
+    return float(series.revenue[-PRICE_WEEKS:].sum() / units) if units else 0.0
 
 
 def forecast_weeks(last_week: date, horizon: int = HORIZON) -> Sequence[date]:

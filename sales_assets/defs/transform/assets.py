@@ -191,25 +191,36 @@ def refresh_stub_views(context: AssetExecutionContext, dbt: SalesDbtCliResource,
 
 
 RECOMMENDATIONS = AssetKey(["analytics", "customer_recommendations"])
+BASELINE_RECOMMENDER = "most_popular"
 
 
 def backtest_metadata(warehouse: Warehouse) -> dict[str, Any]:
-    """How well customer_recommendations predicts, on its own page: recommendation_backtest's hit
-    rates @5 (built in the same invocation, before the recommendations' output is recorded)."""
+    """How well customer_recommendations predicts, on its own page, from recommendation_backtest
+    (built in the same invocation, before the recommendations' output is recorded): the method
+    published, and over the origins after the first the hit rate @5 of the method chosen at each
+    (out of sample) beside most_popular's."""
     try:
         rows = warehouse.query(
-            "select method, customers_evaluated, hit_rate_at_5 from analytics.recommendation_backtest"
+            "select origin_date, method, customers_evaluated, customers_hit, chosen_here, published "
+            "from analytics.recommendation_backtest"
         )
     except MissingRelationError:
         return {}
-    rates = {method: (evaluated, rate) for method, evaluated, rate in rows}
-    metadata: dict[str, Any] = {}
-    if "affinity" in rates:
-        metadata["hit_rate_at_5"] = float(rates["affinity"][1] or 0)
-        metadata["backtest_customers"] = int(rates["affinity"][0])
-    if "most_popular" in rates:
-        metadata["most_popular_hit_rate_at_5"] = float(rates["most_popular"][1] or 0)
-    return metadata
+    if not rows:
+        return {}
+    first = min(row[0] for row in rows)
+    scored = [row for row in rows if row[0] > first]
+    evaluated = sum(row[2] for row in scored if row[1] == BASELINE_RECOMMENDER)
+    hits = sum(row[3] for row in scored if row[4])
+    baseline_hits = sum(row[3] for row in scored if row[1] == BASELINE_RECOMMENDER)
+    (method,) = {row[1] for row in rows if row[5]}
+    return {
+        "method": method,
+        "baseline_chosen": method == BASELINE_RECOMMENDER,
+        "backtest_customers": int(evaluated),
+        "hit_rate_at_5": hits / evaluated if evaluated else 0.0,
+        "most_popular_hit_rate_at_5": baseline_hits / evaluated if evaluated else 0.0,
+    }
 
 
 def build_dbt_assets(partitions_def: PartitionsDefinition, warehouse_kind: str = "duckdb") -> list[AssetsDefinition]:

@@ -1,52 +1,74 @@
 {{ config(tags=['weekly']) }}
 
-{#- Recommendations for every customer (macros/recommend.sql), from product_affinity and the
-    products still selling. Rebuilt whole, weekly: every customer's list moves with the
-    affinities of all orders, so a per-day update of the customers who ordered would leave the
-    others' lists computed against older affinities. -#}
+{#- Five recommendations for every customer, by the method recommendation_backtest published
+    (macros/recommend.sql), from everything bought up to the latest order. Rebuilt whole, weekly:
+    every list moves with the pair counts and popularity of all orders, so a per-day update of the
+    customers who ordered would leave the others' lists computed against older counts. -#}
 with
+
+origins as (
+
+    select cast({{ dbt.dateadd('day', 1, 'max(order_date)') }} as date) as origin_date
+    from {{ ref('int_product_sales_daily') }}
+
+),
+
+published as (
+
+    select distinct method from {{ ref('recommendation_backtest') }} where published
+
+),
 
 customers as (
 
-    select customer_id from {{ ref('int_customer_totals') }}
+    select origins.origin_date, totals.customer_id
+    from {{ ref('int_customer_totals') }} as totals
+    cross join origins
 
 ),
 
 bought as (
 
-    select distinct customer_id, product_id from {{ ref('fact_sales') }}
-    where is_revenue
+    select distinct origins.origin_date, facts.customer_id, facts.product_id
+    from {{ ref('fact_sales') }} as facts
+    cross join origins
+    where facts.is_revenue
 
 ),
 
-affinity as (
+{{ recommendation_inputs('origins') }},
 
-    select * from {{ ref('product_affinity') }}
-
-),
-
-daily_sales as (
-
-    select * from {{ ref('int_product_sales_daily') }}
-
-),
-
-as_of as (
-
-    select max(order_date) as as_of_date from daily_sales
-
-),
-
-selling as (
-
-    {#- Products sold recently: a product nobody buys any more is not offered. -#}
-    {{ recent_product_orders('daily_sales', 'daily_sales.order_count', 'as_of') }}
-
-),
+{{ recommendation_customer_priors('bought', methods='select method from published', customers='customers') }},
 
 recommended as (
 
-    {{ recommend('customers', 'bought', 'affinity', 'selling') }}
+    {{ recommend('bought', methods='select method from published') }}
+
+),
+
+reasons as (
+
+    {#- The bought product that pulls each recommendation hardest, if any did. #}
+    select customer_id, product_id, bought_product_id
+    from (
+        select
+            recommended.customer_id,
+            recommended.product_id,
+            bought.product_id as bought_product_id,
+            row_number() over (
+                partition by recommended.customer_id, recommended.product_id
+                order by rec_pulls.weight desc, bought.product_id
+            ) as pull_rank
+        from recommended
+        inner join bought
+            on recommended.customer_id = bought.customer_id
+        inner join rec_pulls
+            on recommended.method = rec_pulls.method
+            and bought.product_id = rec_pulls.product_id
+            and recommended.product_id = rec_pulls.paired_product_id
+        where recommended.pull > 0
+    ) as ranked
+    where pull_rank = 1
 
 )
 
@@ -56,8 +78,18 @@ select
     recommended.product_id,
     products.product_name,
     cast(recommended.score as double) as score,
-    recommended.reason
+    case
+        when reasons.bought_product_id is not null
+            then {{ dbt.concat(["'bought with '", 'bought_products.product_name']) }}
+        else 'popular in the last {{ var("recommendation_recent_days") }} days'
+    end as reason,
+    recommended.method
 
 from recommended
+left join reasons
+    on recommended.customer_id = reasons.customer_id
+    and recommended.product_id = reasons.product_id
 left join {{ ref('stg_products') }} as products
     on recommended.product_id = products.product_id
+left join {{ ref('stg_products') }} as bought_products
+    on reasons.bought_product_id = bought_products.product_id

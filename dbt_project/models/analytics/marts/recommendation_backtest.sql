@@ -1,238 +1,171 @@
 {{ config(tags=['weekly']) }}
 
-{#- How well customer_recommendations predicts: each customer with at least two orders has their
-    last order held out; affinities, popularity and what they bought are computed without the
-    held-out orders, recommendations are made from the rest exactly as customer_recommendations
-    makes them (macros/recommend.sql), and a customer is a hit when one of their five is a product
-    the held-out order brought them for the first time. The baseline recommends the five most
-    popular products they had not bought. -#}
+{#- How well each candidate method (macros/recommend.sql) recommends, at `recommendation_origins`
+    past origins `recommendation_test_days` apart, and which one the procedure chooses.
+
+    At an origin, each method recommends five products to every customer who bought before it,
+    from what was known before it; the customer is evaluated when the window that follows brought
+    them a product they had never bought, and is a hit when one of the five is such a product.
+    The method chosen at an origin is the one with most hits over the origins before it (the
+    baseline, most_popular, on a tie or with no origin before): so each origin scores a choice
+    made without it. The method published is the one chosen over every origin. -#}
 
 with
 
-facts as (
-
-    {#- What customers bought: revenue orders only (a cancelled order was not a purchase). #}
-    select * from {{ ref('fact_sales') }}
-    where is_revenue
-
-),
-
-orders as (
-
-    select
-        sales_order_id,
-        customer_id,
-        min(order_date) as order_date,
-        row_number() over (
-            partition by customer_id order by min(order_date) desc, sales_order_id desc
-        ) as recency_rank,
-        count(*) over (partition by customer_id) as customer_order_count
-
-    from facts
-    group by 1, 2
-
-),
-
-held_out as (
-
-    select sales_order_id, customer_id, order_date
-    from orders
-    where recency_rank = 1 and customer_order_count > 1
-
-),
-
-held_out_lines as (
-
-    select distinct
-        facts.sales_order_id,
-        facts.customer_id,
-        facts.product_id,
-        cast(facts.order_date as date) as order_date
-
-    from facts
-    inner join held_out
-        on facts.sales_order_id = held_out.sales_order_id
-
-),
-
-customers as (
-
-    select customer_id from held_out
-
-),
-
-bought as (
-
-    select distinct facts.customer_id, facts.product_id
-    from facts
-    inner join customers
-        on facts.customer_id = customers.customer_id
-    left join held_out
-        on facts.sales_order_id = held_out.sales_order_id
-    where held_out.sales_order_id is null
-
-),
-
-held_out_pairs as (
-
-    {{ order_product_pairs('held_out_lines') }}
-
-),
-
-pairs as (
-
-    select
-        all_pairs.product_id,
-        all_pairs.paired_product_id,
-        all_pairs.orders_with_both - coalesce(held_out_pairs.orders_with_both, 0) as orders_with_both
-
-    from (
-        select product_id, paired_product_id, sum(orders_with_both) as orders_with_both
-        from {{ ref('int_product_pairs_daily') }}
-        group by 1, 2
-    ) as all_pairs
-    left join held_out_pairs
-        on all_pairs.product_id = held_out_pairs.product_id
-        and all_pairs.paired_product_id = held_out_pairs.paired_product_id
-
-),
-
-product_orders as (
-
-    select
-        demand.product_id,
-        demand.product_name,
-        demand.order_count - coalesce(held.order_count, 0) as order_count
-
-    from {{ ref('product_demand') }} as demand
-    left join (
-        select product_id, count(*) as order_count from held_out_lines group by 1
-    ) as held
-        on demand.product_id = held.product_id
-
-),
-
-all_orders as (
-
-    select cast(
-        (select sum(order_count) from {{ ref('sales_performance') }}) - (select count(*) from held_out)
-        as double
-    ) as order_count
-
-),
-
-affinity as (
-
-    {{ affinity_measures('pairs', 'product_orders', 'all_orders') }}
-
-),
-
-daily_sales as (
-
-    select * from {{ ref('int_product_sales_daily') }}
-
-),
-
 as_of as (
 
-    select max(order_date) as as_of_date from daily_sales
+    select max(order_date) as as_of_date from {{ ref('int_product_sales_daily') }}
 
 ),
 
-selling as (
+origins as (
 
-    select recent.product_id, recent.recent_orders - coalesce(held.recent_orders, 0) as recent_orders
-    from (
-        {{ recent_product_orders('daily_sales', 'daily_sales.order_count', 'as_of') }}
-    ) as recent
-    left join (
-        {{ recent_product_orders('held_out_lines', '1', 'as_of') }}
-    ) as held
-        on recent.product_id = held.product_id
-    where recent.recent_orders - coalesce(held.recent_orders, 0) > 0
+    {%- set days = var('recommendation_test_days') %}
+    {%- for k in range(var('recommendation_origins'), 0, -1) %}
+    select cast({{ dbt.dateadd('day', 1 - k * days, 'as_of_date') }} as date) as origin_date from as_of
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
 
 ),
 
-recommended as (
+first_bought as (
 
-    {{ recommend('customers', 'bought', 'affinity', 'selling') }}
-
-),
-
-most_popular as (
-
-    select customer_id, product_id
-    from (
-        select
-            customers.customer_id,
-            selling.product_id,
-            row_number() over (
-                partition by customers.customer_id
-                order by selling.recent_orders desc, selling.product_id
-            ) as popularity_rank
-
-        from customers
-        cross join selling
-        left join bought
-            on customers.customer_id = bought.customer_id
-            and selling.product_id = bought.product_id
-        where bought.product_id is null
-    ) as ranked
-    where popularity_rank <= 5
+    {#- When each customer first bought each product: revenue orders only. #}
+    select customer_id, product_id, cast(min(order_date) as date) as first_date
+    from {{ ref('fact_sales') }}
+    where is_revenue
+    group by 1, 2
 
 ),
 
 new_products as (
 
-    {#- What the held-out order brought each customer for the first time: a customer whose last
-        order only repeats earlier purchases cannot be hit and is not evaluated. -#}
-    select distinct held_out_lines.customer_id, held_out_lines.product_id
-    from held_out_lines
-    left join bought
-        on held_out_lines.customer_id = bought.customer_id
-        and held_out_lines.product_id = bought.product_id
-    where bought.product_id is null
+    {#- What each origin's window brought customers who had bought before it, for the first time. #}
+    select origins.origin_date, first_bought.customer_id, first_bought.product_id
+    from first_bought
+    inner join origins
+        on first_bought.first_date >= origins.origin_date
+        and first_bought.first_date < {{ dbt.dateadd('day', days, 'origins.origin_date') }}
+    where exists (
+        select 1 from first_bought as earlier
+        where earlier.customer_id = first_bought.customer_id
+            and earlier.first_date < origins.origin_date
+    )
 
 ),
 
 evaluated as (
 
-    select distinct customer_id from new_products
+    select distinct origin_date, customer_id from new_products
+
+),
+
+bought as (
+
+    select evaluated.origin_date, first_bought.customer_id, first_bought.product_id
+    from evaluated
+    inner join first_bought
+        on evaluated.customer_id = first_bought.customer_id
+        and first_bought.first_date < evaluated.origin_date
+
+),
+
+{{ recommendation_inputs('origins') }},
+
+{{ recommendation_customer_priors('bought') }},
+
+recommended as (
+
+    {{ recommend('bought') }}
 
 ),
 
 hits as (
 
-    select 'affinity' as method, new_products.customer_id
-    from new_products
-    inner join recommended
-        on new_products.customer_id = recommended.customer_id
-        and new_products.product_id = recommended.product_id
-    union
-    select 'most_popular' as method, new_products.customer_id
-    from new_products
-    inner join most_popular
-        on new_products.customer_id = most_popular.customer_id
-        and new_products.product_id = most_popular.product_id
+    select distinct recommended.origin_date, recommended.method, recommended.customer_id
+    from recommended
+    inner join new_products
+        on recommended.origin_date = new_products.origin_date
+        and recommended.customer_id = new_products.customer_id
+        and recommended.product_id = new_products.product_id
 
 ),
 
 methods as (
 
-    select 'affinity' as method
+    {%- for method in recommendation_methods() %}
+    select '{{ method }}' as method{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+
+),
+
+scores as (
+
+    select
+        origins.origin_date,
+        methods.method,
+        coalesce(evaluated_counts.customers, 0) as customers_evaluated,
+        coalesce(hit_counts.customers, 0) as customers_hit
+
+    from origins
+    cross join methods
+    left join (select origin_date, count(*) as customers from evaluated group by 1) as evaluated_counts
+        on origins.origin_date = evaluated_counts.origin_date
+    left join (select origin_date, method, count(*) as customers from hits group by 1, 2) as hit_counts
+        on origins.origin_date = hit_counts.origin_date
+        and methods.method = hit_counts.method
+
+),
+
+judged_at as (
+
+    {#- Every origin, and the day after the last order (where the published method is chosen). #}
+    select origin_date as judged_date from origins
     union all
-    select 'most_popular' as method
+    select cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date) from as_of
+
+),
+
+choices as (
+
+    select judged_date, method
+    from (
+        select
+            judged_at.judged_date,
+            methods.method,
+            row_number() over (
+                partition by judged_at.judged_date
+                order by
+                    coalesce(sum(scores.customers_hit), 0) desc,
+                    case when methods.method = 'most_popular' then 0 else 1 end,
+                    methods.method
+            ) as choice_rank
+        from judged_at
+        cross join methods
+        left join scores
+            on scores.origin_date < judged_at.judged_date
+            and scores.method = methods.method
+        group by 1, 2
+    ) as ranked
+    where choice_rank = 1
 
 )
 
 select
-    methods.method,
-    (select count(*) from customers) as customers_with_repeat_orders,
-    (select count(*) from evaluated) as customers_evaluated,
-    cast(count(hits.customer_id) as {{ dbt.type_bigint() }}) as customers_hit,
-    cast(count(hits.customer_id) as double) / nullif((select count(*) from evaluated), 0) as hit_rate_at_5
+    scores.origin_date,
+    cast({{ dbt.dateadd('day', days, 'scores.origin_date') }} as date) as window_end,
+    scores.method,
+    scores.method = 'most_popular' as is_baseline,
+    cast(scores.customers_evaluated as {{ dbt.type_bigint() }}) as customers_evaluated,
+    cast(scores.customers_hit as {{ dbt.type_bigint() }}) as customers_hit,
+    cast(scores.customers_hit as double) / nullif(scores.customers_evaluated, 0) as hit_rate_at_5,
+    chosen.method is not null as chosen_here,
+    published.method is not null as published
 
-from methods
-left join hits
-    on methods.method = hits.method
-group by 1
+from scores
+left join choices as chosen
+    on scores.origin_date = chosen.judged_date
+    and scores.method = chosen.method
+left join choices as published
+    on published.judged_date = (select max(judged_date) from judged_at)
+    and scores.method = published.method
