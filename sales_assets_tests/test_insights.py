@@ -556,17 +556,21 @@ def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: 
     sub_recent: dict[str, int] = defaultdict(int)
     for p in sellable:
         sub_recent[source.subcategory[source.products[p][6]][0]] += recent[p]
-    forecast = dict(
-        pipeline.query(
-            "select series, sum(forecast_units) from analytics.demand_forecast "
-            "where level = 'subcategory' and week_start <= fitted_through + 28 group by 1"
+    forecast = {
+        r[0]: r[1:]
+        for r in pipeline.query(
+            "select series, sum(forecast_units), sum(upper_80), "
+            "sum(case when week_start = fitted_through + 7 then upper_80 else 0 end), max(method) "
+            "from analytics.demand_forecast where level = 'subcategory' and week_start <= fitted_through + 28 "
+            "group by 1"
         )
-    )
+    }
     rows = {
         r[0]: r[1:]
         for r in pipeline.query(
             "select product_id, on_hand_qty, safety_stock_level, reorder_point, recent_units, "
-            "forecast_units_next_4_weeks, weeks_of_cover, needs_reorder, suggested_order_qty "
+            "forecast_units_next_4_weeks, weeks_of_cover, needs_reorder, suggested_order_qty, "
+            "demand_next_4_weeks_at_service_level, lead_time_demand_at_service_level, forecast_method "
             "from analytics.inventory_cover"
         )
     }
@@ -574,14 +578,20 @@ def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: 
     for p in sellable:
         name, _, _, _, safety, reorder, sub_id = source.products[p]
         sub = source.subcategory[sub_id][0]
-        demand = forecast.get(sub, 0.0) * (recent[p] / sub_recent[sub]) if sub_recent[sub] else 0.0
+        share = recent[p] / sub_recent[sub] if sub_recent[sub] else 0.0
+        mean, upper, upper_first_week, method = forecast.get(sub, (0.0, 0.0, 0.0, None))
+        demand = mean * share
         on_hand = source.on_hand.get(p, 0)
         selling = recent[p] > 0 or demand > 0
-        needs = selling and (on_hand <= reorder or on_hand - demand / 4 < safety)  # a week of lead time
+        # A week of lead time, at the 90% service level: the first week's upper bound.
+        needs = selling and (on_hand <= reorder or on_hand < upper_first_week * share)
         got = rows[p]
         assert got[:4] == (on_hand, safety, reorder, recent[p]), name
         assert math.isclose(got[4], demand, abs_tol=1e-9), name
         assert (got[5] is None) == (demand == 0) and (demand == 0 or math.isclose(got[5], on_hand / (demand / 4)))
-        assert got[6] == needs and got[7] == (max(0, math.ceil(reorder + demand - on_hand)) if needs else 0), name
+        assert math.isclose(got[8], upper * share, abs_tol=1e-9) and math.isclose(got[9], upper_first_week * share)
+        order = max(0, math.ceil(reorder + upper * share - on_hand)) if needs else 0
+        assert got[6] == needs and got[7] == order, name
+        assert got[10] == method
     flags = {r[6] for r in rows.values()}
     assert flags == {True, False}  # some products to reorder, some covered

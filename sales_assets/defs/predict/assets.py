@@ -40,7 +40,7 @@ from sales_assets.defs.predict.inputs import (
     as_date,
     latest_order_date,
 )
-from sales_assets.defs.predict.inventory import COVER_WEEKS, RECENT_WEEKS, cover_rows
+from sales_assets.defs.predict.inventory import COVER_WEEKS, LEAD_TIME_WEEKS, RECENT_WEEKS, SERVICE_LEVEL, cover_rows
 from sales_assets.defs.quality.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
 
 TOTAL = "All products"
@@ -91,13 +91,28 @@ COVER_COLUMNS = [
     ("reorder_point", "integer", "Product.ReorderPoint."),
     ("recent_units", "bigint", f"Units sold in the last {RECENT_WEEKS} complete weeks."),
     ("forecast_units_next_4_weeks", "double", "The subcategory's forecast for the next 4 weeks x the product's share."),
+    (
+        "demand_next_4_weeks_at_service_level",
+        "double",
+        "The same share of the subcategory's 80% upper bounds over the 4 weeks: demand met 9 times in 10.",
+    ),
+    (
+        "lead_time_demand_at_service_level",
+        "double",
+        f"The same over the {LEAD_TIME_WEEKS}-week lead time: the stock below which to reorder.",
+    ),
     ("weeks_of_cover", "double", "on_hand_qty / weekly forecast; NULL when no demand is forecast."),
     (
         "needs_reorder",
         "boolean",
-        "Still selling, and at or below the reorder point or a week's forecast from safety stock.",
+        "Still selling, and at or below the reorder point or below the lead time's demand at the service level.",
     ),
-    ("suggested_order_qty", "bigint", "Units to order to cover the next 4 weeks above the reorder point (0 if none)."),
+    (
+        "suggested_order_qty",
+        "bigint",
+        "Units to order to stay above the reorder point through the 4 weeks' demand at the service level (0 if none).",
+    ),
+    ("forecast_method", "varchar", "The forecast method demand_forecast chose for the product's subcategory."),
 ]
 
 
@@ -322,7 +337,8 @@ def build_inventory_asset() -> AssetsDefinition:
         "Stock against forecast demand, per sellable product: units on hand, safety stock and reorder point, "
         f"the next {COVER_WEEKS} weeks' forecast (the subcategory's forecast allocated by the product's share of "
         f"its subcategory's units over the last {RECENT_WEEKS} complete weeks), weeks of cover, and whether to "
-        "reorder. Refreshed daily, after the day's stock has loaded.",
+        f"reorder at a {SERVICE_LEVEL:.0%} service level, from the forecast's interval rather than its mean. "
+        "Refreshed daily, after the day's stock has loaded.",
         COVER_COLUMNS,
         [DEMAND_FORECAST, STOCK, PRODUCTS, PRODUCT_SALES_DAILY, RAW_STOCK, RAW_PRODUCTS],
         DAILY_AFTER_STOCK,

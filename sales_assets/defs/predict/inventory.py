@@ -3,6 +3,12 @@
 The forecast is made per subcategory (demand_forecast); a product gets its subcategory's forecast
 in proportion to its share of the subcategory's units over the last RECENT_WEEKS complete weeks,
 so a product that stopped selling gets none and a new favourite gets its due.
+
+Reordering is set at a stated service level from the forecast's uncertainty, not its mean: the
+upper bound of a week's 80% interval is the demand that week stays under 9 times in 10, so the
+upper bounds summed over the lead time (or the cover weeks) is what to hold to run out in at most
+one of ten cycles. Summing weekly quantiles overstates the quantile of the sum a little (weeks'
+errors partly cancel): the rule errs toward stock, as the business' own reorder point does.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from sales_assets.defs.predict.inputs import DEMAND_FORECAST, PRODUCT_SALES_DAIL
 COVER_WEEKS = 4
 RECENT_WEEKS = 13
 LEAD_TIME_WEEKS = 1  # as the generator's reorder points assume (safety stock + a week of demand)
+SERVICE_LEVEL = 0.9  # the upper bound of demand_forecast's 80% interval
 
 _SELLABLE = f"""
     select
@@ -62,15 +69,24 @@ def cover_rows(warehouse: Warehouse) -> list[dict]:
                 [recent_start, recent_end],
             )
         )
-        forecast = dict(
-            query(
-                f"select series, sum(forecast_units) from {forecast_relation} "
-                "where level = 'subcategory' and week_start <= "
-                f"(select max(fitted_through) from {forecast_relation}) + {7 * COVER_WEEKS} "
-                "group by 1",
+        forecast = {
+            subcategory: (float(units), float(upper_cover), float(upper_lead), method)
+            for subcategory, units, upper_cover, upper_lead, method in query(
+                f"""
+                select
+                    series,
+                    sum(forecast_units),
+                    sum(upper_80),
+                    sum(case when week_start <= fitted_through + {7 * LEAD_TIME_WEEKS} then upper_80 else 0 end),
+                    max(method)
+                from {forecast_relation}
+                where level = 'subcategory'
+                    and week_start <= (select max(fitted_through) from {forecast_relation}) + {7 * COVER_WEEKS}
+                group by 1
+                """,
                 (),
             )
-        )
+        }
     by_subcategory: dict[str, int] = {}
     for product_id, _, _, subcategory, *_ in products:
         by_subcategory[subcategory] = by_subcategory.get(subcategory, 0) + int(recent.get(product_id) or 0)
@@ -78,15 +94,15 @@ def cover_rows(warehouse: Warehouse) -> list[dict]:
     for product_id, name, category, subcategory, on_hand, safety, reorder in products:
         units = int(recent.get(product_id) or 0)
         share = units / by_subcategory[subcategory] if by_subcategory.get(subcategory) else 0.0
-        demand = float(forecast.get(subcategory) or 0.0) * share
-        weekly = demand / COVER_WEEKS
+        mean, upper_cover, upper_lead, method = forecast.get(subcategory, (0.0, 0.0, 0.0, None))
+        demand, weekly = mean * share, mean * share / COVER_WEEKS
+        lead_time_demand, cover_demand = upper_lead * share, upper_cover * share
         cover = on_hand / weekly if weekly > 0 else None
-        # Reorder at the reorder point, or when the lead time's forecast demand would take the
-        # stock below safety stock (the reorder point set for a slower product than it now is);
-        # never a product nobody buys any more (no recent sales, no forecast).
+        # Reorder at the business' reorder point, or when the stock would not last the lead time
+        # at the service level; never a product nobody buys any more (no recent sales, no forecast).
         selling = units > 0 or demand > 0
-        needs = selling and (on_hand <= reorder or on_hand - weekly * LEAD_TIME_WEEKS < safety)
-        order = max(0, math.ceil(reorder + demand - on_hand)) if needs else 0
+        needs = selling and (on_hand <= reorder or on_hand < lead_time_demand)
+        order = max(0, math.ceil(reorder + cover_demand - on_hand)) if needs else 0
         rows.append(
             {
                 "product_id": product_id,
@@ -98,9 +114,12 @@ def cover_rows(warehouse: Warehouse) -> list[dict]:
                 "reorder_point": reorder,
                 "recent_units": units,
                 "forecast_units_next_4_weeks": demand,
+                "demand_next_4_weeks_at_service_level": cover_demand,
+                "lead_time_demand_at_service_level": lead_time_demand,
                 "weeks_of_cover": cover,
                 "needs_reorder": needs,
                 "suggested_order_qty": order,
+                "forecast_method": method,
             }
         )
     return rows
