@@ -21,7 +21,7 @@ export SALES_WAREHOUSE_PATH ?= $(CURDIR)/data/warehouse.duckdb
 # own switch; see README, "Backfills"). `make run` also plans each asset's range as one event.
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install dlt-info run dev dashboard chromium test reliability load bench ui-timing lint format source simulate freshness clean
+.PHONY: install dlt-info run dev dashboard chromium test reliability regimes load bench ui-timing lint format source simulate freshness clean
 
 install: $(STAMP) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
 
@@ -99,6 +99,12 @@ test: install chromium
 ## long edit storms. One at a time, so the timings hold (~30 min).
 reliability: install chromium
 	$(BIN)/python -m pytest -m reliability
+
+## The forecast and the recommender on every generator regime, three years each, against their
+## baselines out of sample (README, "Predictions"; ~25 min). The table alone:
+## python -m sales_assets.measure.regimes
+regimes: install
+	$(BIN)/python -m pytest -m regimes
 
 ## The dashboard and the Dagster UI under concurrent users while a run writes, on this setup
 ## (after `make run`): python -m sales_assets.measure.loadtest --help for the options.

@@ -47,9 +47,9 @@ HEADLINES_SCREENSHOT = SCREENSHOT.with_name("dashboard-headlines.png")
 EVIL = "O'Brien'; drop table x; --"
 # Each looking-ahead tab and a text it shows once its figures are in.
 LOOKING_AHEAD_TABS = {
-    "Forecast": "Backtest: model vs. seasonal naive",
+    "Forecast": "Backtest: the method chosen vs. seasonal naive",
     "Retention": "Most valuable customers at risk",
-    "Recommendations": "Hit rate @5, recommendations",
+    "Recommendations": "Hit rate @5, most popular",
     "Inventory": "Products to reorder",
 }
 
@@ -406,10 +406,15 @@ def test_looking_ahead_figures(warehouse: Path, reader: DuckDBReader) -> None:
         "select rank, product_id from analytics.customer_recommendations where customer_id = ? order by rank",
         [customer],
     )
-    assert rows(insight_data.backtest(reader), "method", "customers_evaluated", "customers_hit") == sql(
+    backtest = insight_data.backtest(reader)
+    assert backtest is not None
+    assert rows(backtest.by_method, "origin", "method", "customers_evaluated", "customers_hit") == sql(
         warehouse,
-        "select method, customers_evaluated, customers_hit from analytics.recommendation_backtest order by method",
+        "select origin_date, method, customers_evaluated, customers_hit from analytics.recommendation_backtest"
+        " order by 1, 2",
     )
+    ((published,),) = sql(warehouse, "select method from analytics.recommendation_backtest where published limit 1")
+    assert backtest.method == published
     bikes = insight_data.reorder_list(reader, Filters(WHOLE_MONTH.start, WHOLE_MONTH.end, (), ("Bikes",)))
     assert sorted(bikes["product_id"]) == [
         p

@@ -523,6 +523,7 @@ def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: P
     warehouse = DuckDBWarehouse(path=str(copy), dlt_dir="")
     assert checks.intervals_contain_forecast(warehouse=warehouse).passed
     assert checks.forecast_no_worse_than_seasonal_naive(warehouse=warehouse).passed
+    assert checks.recommendations_no_worse_than_most_popular(warehouse=warehouse).passed
     assert checks.covers_every_sellable_product(warehouse=warehouse).passed
     ((product,),) = pipeline.query("select min(product_id) from analytics.inventory_cover")
     with duckdb.connect(str(copy)) as conn:
@@ -532,6 +533,11 @@ def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: P
             "update analytics.forecast_accuracy set wape = 0.6, seasonal_naive_wape = 0.5, actual_units = 100 "
             "where level = 'total'"
         )
+        # The procedure chose affinity everywhere, and it never hit.
+        conn.execute(
+            "update analytics.recommendation_backtest set chosen_here = method = 'affinity', "
+            "customers_hit = case when method = 'affinity' then 0 else customers_hit + 1 end"
+        )
     intervals = checks.intervals_contain_forecast(warehouse=warehouse)
     assert not intervals.passed and intervals.metadata["weeks_outside_interval"].value == 13
     cover = checks.covers_every_sellable_product(warehouse=warehouse)
@@ -539,6 +545,8 @@ def test_the_python_checks_fail_on_broken_tables(pipeline: Pipeline, tmp_path: P
     accuracy = checks.forecast_no_worse_than_seasonal_naive(warehouse=warehouse)
     assert not accuracy.passed and accuracy.severity.value == "ERROR"
     assert accuracy.metadata["levels_worse_than_baseline"].value == ["total"]
+    recommender = checks.recommendations_no_worse_than_most_popular(warehouse=warehouse)
+    assert not recommender.passed and recommender.metadata["customers_hit"].value == 0
 
 
 def test_inventory_cover_for_every_sellable_product(pipeline: Pipeline, source: Source) -> None:

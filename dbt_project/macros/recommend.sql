@@ -75,37 +75,35 @@ rec_selling as (
 
 ),
 
+rec_pair_counts as (
+
+    {#- Orders holding both products of a pair before the origin, each unordered pair once. #}
+    select {{ origins }}.origin_date, daily.product_id, daily.paired_product_id,
+        sum(daily.orders_with_both) as orders_with_both
+    from {{ ref('int_product_pairs_daily') }} as daily
+    inner join {{ origins }}
+        on daily.order_date < {{ origins }}.origin_date
+    group by 1, 2, 3
+    having sum(daily.orders_with_both) >= {{ var('affinity_min_orders') }}
+
+),
+
 rec_pairs as (
 
-    {#- Each pair in both directions, with both products' order counts before the origin. #}
+    {#- Each pair in both directions, with both products' order counts before the origin and the
+        cosine of their order vectors. #}
     select
         pairs.origin_date,
         pairs.product_id,
         pairs.paired_product_id,
         pairs.orders_with_both,
         counts.order_count as orders_with_product,
-        paired.order_count as orders_with_paired_product
+        pairs.orders_with_both / sqrt(cast(counts.order_count as double) * paired.order_count) as cosine
 
     from (
-        select origin_date, product_id, paired_product_id, orders_with_both from (
-            select {{ origins }}.origin_date, daily.product_id, daily.paired_product_id,
-                sum(daily.orders_with_both) as orders_with_both
-            from {{ ref('int_product_pairs_daily') }} as daily
-            inner join {{ origins }}
-                on daily.order_date < {{ origins }}.origin_date
-            group by 1, 2, 3
-        ) as summed
-        where orders_with_both >= {{ var('affinity_min_orders') }}
+        select origin_date, product_id, paired_product_id, orders_with_both from rec_pair_counts
         union all
-        select origin_date, paired_product_id, product_id, orders_with_both from (
-            select {{ origins }}.origin_date, daily.product_id, daily.paired_product_id,
-                sum(daily.orders_with_both) as orders_with_both
-            from {{ ref('int_product_pairs_daily') }} as daily
-            inner join {{ origins }}
-                on daily.order_date < {{ origins }}.origin_date
-            group by 1, 2, 3
-        ) as summed
-        where orders_with_both >= {{ var('affinity_min_orders') }}
+        select origin_date, paired_product_id, product_id, orders_with_both from rec_pair_counts
     ) as pairs
     inner join rec_counts as counts
         on pairs.origin_date = counts.origin_date and pairs.product_id = counts.product_id
@@ -123,8 +121,7 @@ rec_weights as (
         cast(orders_with_both as double) / orders_with_product as weight
     from rec_pairs
     union all
-    select origin_date, 'item_knn' as method, product_id, paired_product_id,
-        orders_with_both / sqrt(cast(orders_with_product as double) * orders_with_paired_product) as weight
+    select origin_date, 'item_knn' as method, product_id, paired_product_id, cosine as weight
     from rec_pairs
     union all
     select origin_date, 'shrunk_cooccurrence' as method, product_id, paired_product_id,
@@ -133,11 +130,7 @@ rec_weights as (
     union all
     select origin_date, 'blend' as method, product_id, paired_product_id,
         cosine / max(cosine) over (partition by origin_date, product_id) as weight
-    from (
-        select origin_date, product_id, paired_product_id,
-            orders_with_both / sqrt(cast(orders_with_product as double) * orders_with_paired_product) as cosine
-        from rec_pairs
-    ) as cosines
+    from rec_pairs
 
 ),
 

@@ -31,12 +31,12 @@ def forecast_series(reader: Reader) -> list[tuple[str, str]]:
 def forecast(reader: Reader, level: str, series: str) -> pd.DataFrame:
     """Weekly actual units for the last HISTORY_WEEKS complete weeks, then the forecast with its band."""
     rows = reader.query(
-        "select week_start, forecast_units, lower_80, upper_80, forecast_revenue, fitted_through, model "
+        "select week_start, forecast_units, lower_80, upper_80, forecast_revenue, fitted_through, method "
         "from analytics.demand_forecast where level = ? and series = ? order by week_start",
         [level, series],
     )
     frame = as_frame(
-        rows, ["week_start", "units", "lower_80", "upper_80", "revenue", "fitted_through", "model"], ("revenue",)
+        rows, ["week_start", "units", "lower_80", "upper_80", "revenue", "fitted_through", "method"], ("revenue",)
     )
     if frame.empty:
         return frame.assign(kind=[])
@@ -54,12 +54,16 @@ def forecast(reader: Reader, level: str, series: str) -> pd.DataFrame:
 
 
 def forecast_accuracy(reader: Reader) -> pd.DataFrame:
+    """Per series: the method published and how the procedure that chose it did out of sample."""
     rows = reader.query(
-        "select level, series, model_wape, seasonal_naive_wape, model_beats_baseline, weeks_evaluated, model "
-        "from analytics.forecast_accuracy order by case level when 'total' then 0 when 'category' then 1 else 2 end, "
-        "series"
+        "select level, series, method, wape, seasonal_naive_wape, wape_margin, interval_coverage_80, "
+        "weeks_evaluated, baseline_chosen from analytics.forecast_accuracy "
+        "order by case level when 'total' then 0 when 'category' then 1 else 2 end, series"
     )
-    return as_frame(rows, ["level", "series", "model_wape", "seasonal_naive_wape", "beats_baseline", "weeks", "model"])
+    columns = [
+        "level", "series", "method", "wape", "seasonal_naive_wape", "margin", "coverage_80", "weeks", "baseline_chosen",
+    ]  # fmt: skip
+    return as_frame(rows, columns)
 
 
 def cohorts(reader: Reader, filters: Filters, max_months: int = 24) -> pd.DataFrame:
@@ -161,12 +165,37 @@ def top_customer_ids(reader: Reader, limit: int = 200) -> list[tuple[int, str]]:
     return [(customer_id, name) for customer_id, name in rows]
 
 
-def backtest(reader: Reader) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RecommenderBacktest:
+    """The method published, and over the backtest's origins after the first (out of sample) the
+    customers hit by the method chosen at each beside those hit by most_popular."""
+
+    method: str
+    customers_evaluated: int
+    customers_hit: int
+    most_popular_hit: int
+    by_method: pd.DataFrame  # every candidate at every origin
+
+
+def backtest(reader: Reader) -> RecommenderBacktest | None:
     rows = reader.query(
-        "select method, customers_evaluated, customers_hit, hit_rate_at_5 from analytics.recommendation_backtest "
-        "order by method"
+        "select origin_date, method, customers_evaluated, customers_hit, hit_rate_at_5, chosen_here, published "
+        "from analytics.recommendation_backtest order by origin_date, method"
     )
-    return as_frame(rows, ["method", "customers_evaluated", "customers_hit", "hit_rate_at_5"])
+    if not rows:
+        return None
+    first = min(row[0] for row in rows)
+    scored = [row for row in rows if row[0] > first]
+    frame = as_frame(
+        rows, ["origin", "method", "customers_evaluated", "customers_hit", "hit_rate_at_5", "chosen", "published"]
+    )
+    return RecommenderBacktest(
+        method=next(row[1] for row in rows if row[6]),
+        customers_evaluated=sum(row[2] for row in scored if row[1] == "most_popular"),
+        customers_hit=sum(row[3] for row in scored if row[5]),
+        most_popular_hit=sum(row[3] for row in scored if row[1] == "most_popular"),
+        by_method=frame,
+    )
 
 
 def reorder_list(reader: Reader, filters: Filters) -> pd.DataFrame:
@@ -174,13 +203,14 @@ def reorder_list(reader: Reader, filters: Filters) -> pd.DataFrame:
     category, params = filters.category_condition("category_name")
     rows = reader.query(
         "select product_id, product_name, category_name, subcategory_name, on_hand_qty, reorder_point, "
-        "safety_stock_level, forecast_units_next_4_weeks, weeks_of_cover, suggested_order_qty "
+        "safety_stock_level, forecast_units_next_4_weeks, lead_time_demand_at_service_level, weeks_of_cover, "
+        "suggested_order_qty, forecast_method "
         f"from analytics.inventory_cover where needs_reorder and {category} "
         "order by case when weeks_of_cover is null then 1 else 0 end, weeks_of_cover, product_id",
         params,
     )
     columns = [
         "product_id", "product", "category", "subcategory", "on_hand", "reorder_point", "safety_stock",
-        "forecast_4_weeks", "weeks_of_cover", "suggested_order",
+        "forecast_4_weeks", "lead_time_demand_90", "weeks_of_cover", "suggested_order", "forecast_method",
     ]  # fmt: skip
     return as_frame(rows, columns)

@@ -59,22 +59,40 @@ def forecast(fetch: Fetch, where: str, filters: Filters) -> None:
         )
     )
     st.altair_chart(band + lines, width="stretch")
+    accuracy = fetch("forecast_accuracy", where)
     if not forecast_part.empty:
-        model, fitted = forecast_part["model"].iloc[0], forecast_part["fitted_through"].iloc[0]
+        method, fitted = forecast_part["method"].iloc[0], forecast_part["fitted_through"].iloc[0]
         total = sum(forecast_part["revenue"], start=Decimal(0))
+        picked_row = accuracy[(accuracy["level"] == level) & (accuracy["series"] == name)]
         st.caption(
-            f"{model}, fitted on complete weeks through the week of {fitted:%Y-%m-%d}; the band is the 80% "
-            f"prediction interval. Next 13 weeks: {forecast_part['units'].sum():,.0f} units, "
+            f"**{method}**, {_margin(picked_row)} Fitted on complete weeks through the week of {fitted:%Y-%m-%d}; "
+            f"the band is the 80% prediction interval. Next 13 weeks: {forecast_part['units'].sum():,.0f} units, "
             f"{display.money(total)} at recent prices. Whole business by category and subcategory: the sidebar "
             "filters do not apply."
         )
-    st.subheader("Backtest: model vs. seasonal naive (WAPE, lower is better)")
-    accuracy = fetch("forecast_accuracy", where)
-    accuracy = accuracy.assign(
-        model_wape=[display.percent(v) for v in accuracy["model_wape"]],
-        seasonal_naive_wape=[display.percent(v) for v in accuracy["seasonal_naive_wape"]],
+    st.subheader("Backtest: the method chosen vs. seasonal naive, out of sample (WAPE, lower is better)")
+    shown = accuracy.assign(
+        **{
+            column: [display.percent(v) for v in accuracy[column]]
+            for column in ("wape", "seasonal_naive_wape", "margin", "coverage_80")
+        }
     )
-    st.dataframe(accuracy, hide_index=True)
+    st.dataframe(shown, hide_index=True)
+    st.caption(
+        "Each series' method is chosen from the candidates by a backtest at quarterly origins; the WAPE shown is "
+        "that choice scored on later origins it did not see. Seasonal naive (the same week a year before) is always "
+        "a candidate and keeps ties."
+    )
+
+
+def _margin(row: pd.DataFrame) -> str:
+    """How the series' method did against the baseline out of sample, in words."""
+    if row.empty or row["wape"].iloc[0] is None or pd.isna(row["wape"].iloc[0]):
+        return "chosen on too short a history to score out of sample."
+    chosen, baseline = row["wape"].iloc[0], row["seasonal_naive_wape"].iloc[0]
+    if row["baseline_chosen"].iloc[0]:
+        return f"the baseline: no candidate beat it (WAPE {chosen:.1%} out of sample)."
+    return f"WAPE {chosen:.1%} out of sample against {baseline:.1%} for seasonal naive."
 
 
 @_guarded
@@ -142,24 +160,33 @@ def recommendations(fetch: Fetch, where: str, filters: Filters) -> None:
         )
         st.dataframe(fetch("recommendations", where, customer), hide_index=True)
     backtest = fetch("backtest", where)
-    if not backtest.empty:
-        evaluated = int(backtest["customers_evaluated"].iloc[0])
-        found = {row.method: row for row in backtest.itertuples(index=False)}
-        labels = {"affinity": "Hit rate @5, recommendations", "most_popular": "Hit rate @5, most popular"}
-        display.headline_row((label, hit_rate(found.get(method))) for method, label in labels.items())
-        st.caption(
-            f"Each repeat customer's last order held out ({evaluated:,} customers with a new product in it): how "
-            "often one of the five recommended from the earlier orders was in it. Refreshed weekly; filters do "
-            "not apply."
+    if backtest is not None:
+        evaluated = backtest.customers_evaluated
+        display.headline_row(
+            [
+                (f"Hit rate @5, published ({backtest.method})", _hit_rate(backtest.customers_hit, evaluated)),
+                ("Hit rate @5, most popular", _hit_rate(backtest.most_popular_hit, evaluated)),
+            ]
         )
+        baseline = " (the baseline: no candidate beat it)" if backtest.method == "most_popular" else ""
+        st.caption(
+            f"Published method: **{backtest.method}**{baseline}, chosen by backtest from most_popular, affinity, "
+            f"item_knn, shrunk_cooccurrence and blend. Hit rates out of sample: at each quarterly origin the method "
+            f"chosen on the origins before it recommends five products from what was known then; a hit when one is "
+            f"a product the customer bought for the first time in the next 90 days ({evaluated:,} customers). "
+            "Refreshed weekly; filters do not apply."
+        )
+        with st.expander("Every candidate at every origin"):
+            frame = backtest.by_method
+            st.dataframe(
+                frame.assign(hit_rate_at_5=[display.percent(v) for v in frame["hit_rate_at_5"]]), hide_index=True
+            )
 
 
-def hit_rate(row: Any) -> display.Headline:
-    """A method's row of the recommendation backtest (None: not evaluated) as a headline."""
-    if row is None:
+def _hit_rate(hit: int, evaluated: int) -> display.Headline:
+    if not evaluated:
         return display.headline(None, "percent")
-    note = f"{row.customers_hit:,} of {row.customers_evaluated:,} customers hit"
-    return display.headline(row.hit_rate_at_5, "percent", note=note)
+    return display.headline(hit / evaluated, "percent", note=f"{hit:,} of {evaluated:,} customers hit")
 
 
 @_guarded
@@ -169,7 +196,7 @@ def inventory(fetch: Fetch, where: str, filters: Filters) -> None:
     display.headline_row([("Products to reorder", display.headline(len(frame), "count"))])
     st.dataframe(frame, hide_index=True)
     st.caption(
-        "At or below the reorder point, or a week's forecast (the lead time) would take stock below safety stock; "
-        "least cover first. Stock as loaded today, forecast per subcategory split by recent sales. Only the category "
-        "filter applies."
+        "At or below the reorder point, or below a week's demand (the lead time) at a 90% service level, from the "
+        "forecast's interval; least cover first. Stock as loaded today, forecast per subcategory split by recent "
+        "sales, with the method the subcategory's backtest chose. Only the category filter applies."
     )

@@ -8,7 +8,8 @@ the schedule does. Every phase is a process of its own under `/usr/bin/time -v` 
 RSS); per-step times come from the Dagster instance. Also measured: loading the definitions
 (median of three, beside the import time of the libraries alone), dlt's extraction of the order
 tables against a minimal sqlite3 -> Arrow -> DuckDB copy of the same rows, the source_reconciliation
-sensor's whole-history comparison (median of three), and, at the first scale, order-to-dashboard
+sensor's whole-history comparison (median of three), the forecasts and the recommender with their
+backtests (each rebuilt alone, wall time and peak RSS), and, at the first scale, order-to-dashboard
 latency under `dagster dev` with the sensors at their configured intervals.
 Nothing of the project's own data is touched.
 
@@ -56,6 +57,9 @@ TARGETS = {
     "peak_rss_gib": 1.0,
     "reconcile_s_sf1": 5.0,
     "reconcile_s_sf10": 20.0,
+    "forecast_s_sf1": 30.0,
+    "forecast_s_sf10": 60.0,
+    "recommendations_s_sf1": 60.0,
 }
 
 
@@ -81,6 +85,9 @@ class ScaleResult:
     dlt_seconds: float = 0.0
     floor_seconds: float = 0.0
     reconcile: dict[str, float] = field(default_factory=dict)
+    forecast: Measure | None = None  # demand_forecast with its backtest, materialized alone
+    forecast_fit_s: float = 0.0  # of which fitting (the asset's fit_seconds)
+    recommendations: Measure | None = None  # dbt run of recommendation_backtest and customer_recommendations
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path = REPO) -> Measure:
@@ -226,6 +233,28 @@ def reconciliation_seconds(env: dict[str, str], runs: int = 3) -> dict[str, floa
     }
 
 
+def prediction_costs(env: dict[str, str]) -> tuple[Measure, float, Measure]:
+    """The predictive outputs with their backtests, each rebuilt alone in a process of its own over
+    the full build: demand_forecast (and forecast_accuracy) materialized through Dagster, and the
+    recommender's two dbt models run by dbt, as the weekly job runs them."""
+    from dagster import AssetKey, DagsterInstance
+
+    bin_dir = Path(PYTHON).parent
+    select = "analytics/demand_forecast,analytics/forecast_accuracy"
+    forecast = timed(
+        [str(bin_dir / "dagster"), "asset", "materialize", "-m", "sales_assets.definitions", "--select", select], env
+    )
+    os.environ["DAGSTER_HOME"] = env["DAGSTER_HOME"]
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(["analytics", "demand_forecast"]))
+        fit = float(event.asset_materialization.metadata["fit_seconds"].value) if event else float("nan")
+    dbt = [str(bin_dir / "dbt"), "run", "--profiles-dir", ".", "--target", "duckdb"]
+    recommendations = timed(
+        [*dbt, "--select", "recommendation_backtest customer_recommendations"], env, cwd=REPO / "dbt_project"
+    )
+    return forecast, fit, recommendations
+
+
 def median_seconds(code: str, env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(timed([PYTHON, "-c", code], env).wall_s for _ in range(runs))
 
@@ -246,6 +275,7 @@ def bench_scale(root: Path, scale: float, end: date) -> ScaleResult:
     floor_rows, result.floor_seconds = arrow_floor(root / "source", root / "floor.duckdb")
     assert floor_rows == result.dlt_order_rows, (floor_rows, result.dlt_order_rows)
     result.reconcile = reconciliation_seconds(env)
+    result.forecast, result.forecast_fit_s, result.recommendations = prediction_costs(env)
 
     result.day = (end - timedelta(days=1)).isoformat()  # the schedule finalizes yesterday
     tags = json.dumps({"dagster/partition": result.day})
@@ -350,6 +380,9 @@ def report(results: list[ScaleResult], load: dict[str, float], latency: dict[str
         "peak_rss_gib": round(max(last.day_process.max_rss_mib, last.generate.max_rss_mib) / 1024, 2),
         "reconcile_s_sf1": first.reconcile["total_s"],
         "reconcile_s_sf10": last.reconcile["total_s"],
+        "forecast_s_sf1": first.forecast.wall_s,
+        "forecast_s_sf10": last.forecast.wall_s,
+        "recommendations_s_sf1": first.recommendations.wall_s,
     }
     met = {
         name: figures[name] <= goal if name != "ingest_share_of_floor" else figures[name] >= goal
@@ -385,6 +418,15 @@ def print_table(results: list[ScaleResult], summary: dict[str, Any]) -> None:
         (
             "reconcile history: source / raw / total s",
             both(lambda r: " / ".join(f"{r.reconcile[k]:.2f}" for k in ("source_s", "warehouse_s", "total_s"))),
+        ),
+        (
+            "forecasts + backtest: wall s / peak RSS MiB",
+            both(lambda r: _pair(r.forecast.wall_s, r.forecast.max_rss_mib)),
+        ),
+        ("  of which fitting, s", both(lambda r: f"{r.forecast_fit_s:.1f}")),
+        (
+            "recommendations + backtest: wall s / peak RSS MiB",
+            both(lambda r: _pair(r.recommendations.wall_s, r.recommendations.max_rss_mib)),
         ),
     ]
     width = max(len(label) for label, _ in rows) + 2

@@ -9,6 +9,7 @@ from sales_assets.core.warehouses import Query, relation_name
 DEMAND_FORECAST = AssetKey(["analytics", "demand_forecast"])
 FORECAST_ACCURACY = AssetKey(["analytics", "forecast_accuracy"])
 INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
+RECOMMENDATION_BACKTEST = AssetKey(["analytics", "recommendation_backtest"])  # a dbt model
 PRODUCT_SALES_DAILY = AssetKey(["intermediate", "int_product_sales_daily"])
 PRODUCTS = AssetKey(["staging", "stg_products"])
 STOCK = AssetKey(["staging", "stg_product_inventory"])

@@ -6,7 +6,13 @@ from dagster import AssetCheckResult, AssetChecksDefinition, MetadataValue, asse
 
 from sales_assets.core.warehouses import Warehouse, relation_name
 from sales_assets.defs.predict.forecast import HORIZON
-from sales_assets.defs.predict.inputs import DEMAND_FORECAST, FORECAST_ACCURACY, INVENTORY_COVER, latest_order_date
+from sales_assets.defs.predict.inputs import (
+    DEMAND_FORECAST,
+    FORECAST_ACCURACY,
+    INVENTORY_COVER,
+    RECOMMENDATION_BACKTEST,
+    latest_order_date,
+)
 from sales_assets.defs.predict.inventory import sellable_products_sql
 
 MAX_KEYS = 20
@@ -71,6 +77,33 @@ def forecast_no_worse_than_seasonal_naive(warehouse: Warehouse) -> AssetCheckRes
 
 
 @asset_check(
+    asset=RECOMMENDATION_BACKTEST,
+    description="The recommendations published are no worse than the most-popular baseline out of sample: over the "
+    "backtest's origins after the first, the method chosen at each origin (from the origins before it) hit at least "
+    "as many customers as most_popular did. Not blocking: the lists stay published, and this says to look.",
+)
+def recommendations_no_worse_than_most_popular(warehouse: Warehouse) -> AssetCheckResult:
+    ((hit, baseline_hit, evaluated),) = warehouse.query(
+        f"""
+        select
+            coalesce(sum(case when chosen_here then customers_hit else 0 end), 0),
+            coalesce(sum(case when is_baseline then customers_hit else 0 end), 0),
+            coalesce(sum(case when is_baseline then customers_evaluated else 0 end), 0)
+        from {relation_name(RECOMMENDATION_BACKTEST)}
+        where origin_date > (select min(origin_date) from {relation_name(RECOMMENDATION_BACKTEST)})
+        """
+    )
+    return AssetCheckResult(
+        passed=hit >= baseline_hit,
+        metadata={
+            "customers_evaluated": int(evaluated),
+            "customers_hit": int(hit),
+            "most_popular_customers_hit": int(baseline_hit),
+        },
+    )
+
+
+@asset_check(
     asset=INVENTORY_COVER,
     description="One row for every sellable product (finished good, list price above zero, not past its sell end "
     "date), and no other.",
@@ -93,4 +126,9 @@ def covers_every_sellable_product(warehouse: Warehouse) -> AssetCheckResult:
 
 
 def build_predict_checks() -> list[AssetChecksDefinition]:
-    return [intervals_contain_forecast, forecast_no_worse_than_seasonal_naive, covers_every_sellable_product]
+    return [
+        intervals_contain_forecast,
+        forecast_no_worse_than_seasonal_naive,
+        recommendations_no_worse_than_most_popular,
+        covers_every_sellable_product,
+    ]
