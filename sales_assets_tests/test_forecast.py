@@ -121,8 +121,8 @@ def test_intervals_are_the_backtest_errors_percentile_in_whole_units() -> None:
     residuals = list(range(-5, 5))  # actual - forecast: -5 .. 4
     windows = [fc.Window(0, np.array([10.0 + r for r in residuals]), {fc.BASELINE: np.full(10, 10.0)})]
     low, high = fc.residual_band(windows, fc.BASELINE)  # type: ignore[misc]
-    half_width = np.quantile(np.abs(residuals), 0.8)  # of 0..5: 4.2
-    assert (low, high) == pytest.approx((-half_width, half_width))
+    # |errors| sorted: 0 1 1 2 2 3 3 4 4 5; the ceil(11 x 0.8) = 9th is 4.
+    assert (low, high) == (-4.0, 4.0)
     history = np.concatenate([np.full(30, 10.0), [10.0 + r for r in residuals]])
     result = fc.forecast_series(history, FIRST_WEEK)
     assert np.all(result.lower == np.floor(result.lower)) and np.all(result.upper == np.ceil(result.upper))

@@ -412,3 +412,65 @@ def test_baskets_hold_companions_and_returning_customers_start_from_them(years_o
             companion_starts += names[subcategory[first] - 1] in baskets.GOES_WITH[previous]
         last_first[customer] = first
     assert returning > 300 and companion_starts / returning > baskets.NEXT_ORDER - 0.1
+
+
+@pytest.fixture(scope="module")
+def regime_rows() -> dict[str, dict[t.SourceTable, list[tuple]]]:
+    """The same two years under each regime switch (their draws come from streams of their own)."""
+    return {regime: build_rows(replace(YEARS, regimes=frozenset([regime]))) for regime in generator.REGIMES}
+
+
+def _orders_by_day(rows: dict[t.SourceTable, list[tuple]], online: bool | None = None) -> Counter:
+    order_date, flag = _column(t.SALES_ORDER_HEADER, "OrderDate"), _column(t.SALES_ORDER_HEADER, "OnlineOrderFlag")
+    return Counter(
+        date.fromisoformat(row[order_date][:10])
+        for row in rows[t.SALES_ORDER_HEADER]
+        if online is None or bool(row[flag]) == online
+    )
+
+
+def test_regimes_change_what_they_say_and_nothing_else(years_of_rows: dict, regime_rows: dict) -> None:
+    default_orders = sum(_orders_by_day(years_of_rows).values())
+    # launches: every line of a product falls inside its SellStartDate .. SellEndDate.
+    rows = regime_rows["launches"]
+    start, end = _column(t.PRODUCT, "SellStartDate"), _column(t.PRODUCT, "SellEndDate")
+    window = {row[0]: (row[start][:10], row[end][:10] if row[end] else "9999") for row in rows[t.PRODUCT]}
+    launched = {p for p, (first, _) in window.items() if first > YEARS.start.isoformat()}
+    assert len(launched) > 20 and sum(1 for _, last in window.values() if last != "9999") > 5
+    product, modified = _column(t.SALES_ORDER_DETAIL, "ProductID"), _column(t.SALES_ORDER_DETAIL, "ModifiedDate")
+    assert all(window[r[product]][0] <= r[modified][:10] < window[r[product]][1] for r in rows[t.SALES_ORDER_DETAIL])
+    # weak_baskets: pairs of products on an order are about as frequent as their popularity says.
+    assert strong_pair_share(regime_rows["weak_baskets"]) < 0.02 < 0.1 < strong_pair_share(years_of_rows)
+    # intermittent: a twentieth of the orders; level_shift: half from two thirds of the way in.
+    assert sum(_orders_by_day(regime_rows["intermittent"]).values()) == pytest.approx(default_orders / 20, rel=0.2)
+    cut = YEARS.start + (YEARS.end - YEARS.start) * 2 / 3
+
+    def after_over_before(by_day: Counter) -> float:
+        return sum(n for d, n in by_day.items() if d >= cut) / sum(n for d, n in by_day.items() if d < cut)
+
+    shift = after_over_before(_orders_by_day(regime_rows["level_shift"]))
+    assert shift / after_over_before(_orders_by_day(years_of_rows)) == pytest.approx(0.5, rel=0.1)
+    # no_month_end: resellers order on a month's last five days no more than their share of days.
+    resellers = _orders_by_day(regime_rows["no_month_end"], online=False)
+    month_end = sum(n for d, n in resellers.items() if d.day > calendar.monthrange(d.year, d.month)[1] - 5)
+    assert month_end / sum(resellers.values()) < 0.25
+
+
+def strong_pair_share(rows: dict[t.SourceTable, list[tuple]]) -> float:
+    """Of the times two products share an online order (pairs on 5 orders or more), the share on
+    pairs bought together over three times as often as their popularity alone would have them.
+    Online only: resellers' bulk orders of their own favourites pair products by channel alone."""
+    order, product = _column(t.SALES_ORDER_DETAIL, "SalesOrderID"), _column(t.SALES_ORDER_DETAIL, "ProductID")
+    flag = _column(t.SALES_ORDER_HEADER, "OnlineOrderFlag")
+    online = {row[0] for row in rows[t.SALES_ORDER_HEADER] if row[flag]}
+    baskets_by_order: dict[int, set[int]] = defaultdict(set)
+    for row in rows[t.SALES_ORDER_DETAIL]:
+        if row[order] in online:
+            baskets_by_order[row[order]].add(row[product])
+    with_product: Counter = Counter(p for basket in baskets_by_order.values() for p in basket)
+    pairs = (pair for basket in baskets_by_order.values() for pair in itertools.combinations(sorted(basket), 2))
+    together: Counter = Counter(pairs)
+    n = len(baskets_by_order)
+    counted = {pair: k for pair, k in together.items() if k >= 5}
+    strong = sum(k for (p, q), k in counted.items() if k * n > 3 * with_product[p] * with_product[q])
+    return strong / sum(counted.values())

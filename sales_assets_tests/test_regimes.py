@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from sales_assets.measure.regimes import ALL_REGIMES, RegimeResult, run_regime
+from sales_assets.measure.regimes import ALL_REGIMES, RegimeResult, markdown, run_regime
 
 pytestmark = pytest.mark.regimes
 SCALE = 0.2
@@ -42,7 +43,11 @@ def test_predictions_are_no_worse_than_their_baselines(regime: str, results: dic
         assert result.hit_rate >= result.most_popular_hit_rate, (regime, result.recommender)  # type: ignore[operator]
 
 
-def test_the_selection_differs_between_regimes(results: dict[str, RegimeResult]) -> None:
+def test_the_selection_differs_between_regimes(
+    results: dict[str, RegimeResult], figures: Callable[[str], None]
+) -> None:
+    for line in markdown(list(results.values())).splitlines():
+        figures(line)  # the README's table
     recommenders = {r.recommender for r in results.values()}
     forecast_mixes = {tuple(sorted(r.forecast_methods)) for r in results.values()}
     assert len(recommenders) >= 2, recommenders

@@ -243,13 +243,16 @@ def choose(windows: Sequence[Window]) -> str:
 
 def residual_band(windows: Sequence[Window], method: str) -> tuple[float, float] | None:
     """The conformal 80% band around a forecast: plus and minus the 80th percentile of `method`'s
-    absolute backtest errors. Absolute, not the errors' own 10th and 90th percentiles: a window's
-    errors share its bias, whose sign changes from window to window, so the one-sided percentiles
-    of a few windows undercover the next. None without a window."""
+    absolute backtest errors (by split conformal's rank). Absolute, not the errors' own 10th and
+    90th percentiles: a window's errors share its bias, whose sign changes from window to window,
+    so the one-sided percentiles of a few windows undercover the next. None without a window."""
     residuals = np.concatenate([w.actual - w.forecasts[method] for w in windows if method in w.forecasts] or [[]])
     if not len(residuals):
         return None
-    half_width = float(np.quantile(np.abs(residuals), INTERVAL))
+    # Split conformal's finite-sample rank: the ceil((n + 1) * 0.8)-th smallest of n errors, so a
+    # band calibrated on one window of 13 weeks is not narrower than the next weeks need.
+    rank = min(len(residuals), math.ceil((len(residuals) + 1) * INTERVAL))
+    half_width = float(np.sort(np.abs(residuals))[rank - 1])
     return -half_width, half_width
 
 
