@@ -172,9 +172,11 @@ rec_priors as (
 {#- Up to five products per origin, method and customer, from the CTEs recommendation_inputs
     defines and `bought` (origin_date, customer_id, product_id: what each customer bought before
     the origin), never one they bought. Columns: origin_date, method, customer_id, rank,
-    product_id, score, pull (the part of the score from what they bought). -#}
-{% macro recommend(bought, methods=none) -%}
+    product_id, score, pull (the part of the score from what they bought), and with `reasons`
+    pulled_by (a bought product that pulls it hardest, NULL when popularity alone brought it). -#}
+{% macro recommend(bought, methods=none, reasons=false) -%}
     select origin_date, method, customer_id, rank, product_id, score, pull
+        {%- if reasons %}, pulled_by{% endif %}
     from (
         select
             scored.*,
@@ -192,23 +194,31 @@ rec_priors as (
                     case when candidates.method = 'blend' then selling.scaled_share else selling.share end
                     * weights.prior_weight
                 ) as score
+                {%- if reasons %},
+                {#- A bought product that pulls hardest (NULL if none did): an aggregate, as a window
+                    over every candidate row was most of the model's 113 s at SF10. max_by is DuckDB's and
+                    Snowflake's alike. #}
+                max_by(candidates.pulled_by, candidates.pull) as pulled_by
+                {%- endif %}
 
             from (
-                select {{ bought }}.origin_date, rec_pulls.method, {{ bought }}.customer_id,
-                    rec_pulls.paired_product_id as product_id, rec_pulls.weight as pull
-                from {{ bought }}
-                inner join rec_pulls
-                    on {{ bought }}.origin_date = rec_pulls.origin_date
-                    and {{ bought }}.product_id = rec_pulls.product_id
-                {%- if methods %}
-                where rec_pulls.method in ({{ methods }})
-                {%- endif %}
-                union all
-                select weights.origin_date, weights.method, weights.customer_id, rec_selling.product_id, 0.0
-                from (select distinct origin_date, method, customer_id from rec_customer_priors) as weights
-                inner join rec_selling
-                    on weights.origin_date = rec_selling.origin_date
-                where rec_selling.popularity_rank <= 25
+                    select {{ bought }}.origin_date, rec_pulls.method, {{ bought }}.customer_id,
+                        rec_pulls.paired_product_id as product_id, rec_pulls.weight as pull,
+                        {{ bought }}.product_id as pulled_by
+                    from {{ bought }}
+                    inner join rec_pulls
+                        on {{ bought }}.origin_date = rec_pulls.origin_date
+                        and {{ bought }}.product_id = rec_pulls.product_id
+                    {%- if methods %}
+                    where rec_pulls.method in ({{ methods }})
+                    {%- endif %}
+                    union all
+                    select weights.origin_date, weights.method, weights.customer_id, rec_selling.product_id,
+                        0.0, null
+                    from (select distinct origin_date, method, customer_id from rec_customer_priors) as weights
+                    inner join rec_selling
+                        on weights.origin_date = rec_selling.origin_date
+                    where rec_selling.popularity_rank <= 25
             ) as candidates
             inner join rec_customer_priors as weights
                 on candidates.origin_date = weights.origin_date

@@ -42,33 +42,7 @@ bought as (
 
 recommended as (
 
-    {{ recommend('bought', methods='select method from published') }}
-
-),
-
-reasons as (
-
-    {#- The bought product that pulls each recommendation hardest, if any did. #}
-    select customer_id, product_id, bought_product_id
-    from (
-        select
-            recommended.customer_id,
-            recommended.product_id,
-            bought.product_id as bought_product_id,
-            row_number() over (
-                partition by recommended.customer_id, recommended.product_id
-                order by rec_pulls.weight desc, bought.product_id
-            ) as pull_rank
-        from recommended
-        inner join bought
-            on recommended.customer_id = bought.customer_id
-        inner join rec_pulls
-            on recommended.method = rec_pulls.method
-            and bought.product_id = rec_pulls.product_id
-            and recommended.product_id = rec_pulls.paired_product_id
-        where recommended.pull > 0
-    ) as ranked
-    where pull_rank = 1
+    {{ recommend('bought', methods='select method from published', reasons=true) }}
 
 )
 
@@ -79,17 +53,14 @@ select
     products.product_name,
     cast(recommended.score as double) as score,
     case
-        when reasons.bought_product_id is not null
+        when recommended.pulled_by is not null
             then {{ dbt.concat(["'bought with '", 'bought_products.product_name']) }}
         else 'popular in the last {{ var("recommendation_recent_days") }} days'
     end as reason,
     recommended.method
 
 from recommended
-left join reasons
-    on recommended.customer_id = reasons.customer_id
-    and recommended.product_id = reasons.product_id
 left join {{ ref('stg_products') }} as products
     on recommended.product_id = products.product_id
 left join {{ ref('stg_products') }} as bought_products
-    on reasons.bought_product_id = bought_products.product_id
+    on recommended.pulled_by = bought_products.product_id

@@ -38,6 +38,12 @@ first_bought as (
 
 ),
 
+first_purchases as (
+
+    select customer_id, min(first_date) as first_purchase_date from first_bought group by 1
+
+),
+
 new_products as (
 
     {#- What each origin's window brought customers who had bought before it, for the first time. #}
@@ -46,11 +52,9 @@ new_products as (
     inner join origins
         on first_bought.first_date >= origins.origin_date
         and first_bought.first_date < {{ dbt.dateadd('day', days, 'origins.origin_date') }}
-    where exists (
-        select 1 from first_bought as earlier
-        where earlier.customer_id = first_bought.customer_id
-            and earlier.first_date < origins.origin_date
-    )
+    inner join first_purchases
+        on first_bought.customer_id = first_purchases.customer_id
+        and first_purchases.first_purchase_date < origins.origin_date
 
 ),
 
