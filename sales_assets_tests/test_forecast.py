@@ -58,14 +58,18 @@ def test_the_calendar_regression_places_the_month_end_peaks() -> None:
     assert np.abs(truth - mean).sum() / truth.sum() < 0.1
 
 
-def test_a_shape_that_repeats_every_year_keeps_the_baseline() -> None:
-    """Last year's week is hard to beat where the year repeats: the challengers lose the backtest,
-    and the procedure publishes seasonal naive and scores exactly as it does."""
+def test_where_the_month_end_moves_the_calendar_regression_beats_seasonal_naive() -> None:
     result = fc.forecast_series(weekly_demand(5 * 52), FIRST_WEEK)
     scored = result.evaluation
-    assert result.method == fc.BASELINE and set(scored.choices) == {fc.BASELINE}
+    assert result.method == fc.CALENDAR
     assert scored.origins == fc.BACKTEST_ORIGINS - 1 and scored.weeks == scored.origins * fc.HORIZON
-    assert scored.wape == scored.baseline_wape and 0.6 <= scored.coverage <= 1.0  # type: ignore[operator]
+    assert scored.wape is not None and scored.baseline_wape is not None
+    assert scored.wape < 0.75 * scored.baseline_wape and 0.6 <= scored.coverage <= 1.0  # type: ignore[operator]
+
+
+def test_the_calendar_regression_is_a_candidate_only_with_two_years() -> None:
+    assert fc.CALENDAR not in fc.candidate_forecasts(weekly_demand(103), FIRST_WEEK, 13)
+    assert fc.CALENDAR in fc.candidate_forecasts(weekly_demand(104), FIRST_WEEK, 13)
 
 
 @pytest.mark.parametrize(
@@ -85,10 +89,10 @@ def test_the_procedure_is_no_worse_than_seasonal_naive_out_of_sample(history: np
 
 
 def test_different_demand_gets_different_methods() -> None:
-    """The candidates matter: a repeating year keeps the baseline, noisy low volume gets the
-    combination, intermittent demand the median."""
-    assert fc.forecast_series(weekly_demand(5 * 52), FIRST_WEEK).method == fc.BASELINE
-    assert fc.forecast_series(weekly_demand(4 * 52, month_end=1.0, daily=2.0), FIRST_WEEK).method == fc.COMBINATION
+    """The candidates matter: month ends over years get the calendar regression, two noisy years
+    the combination, intermittent demand the median."""
+    assert fc.forecast_series(weekly_demand(5 * 52), FIRST_WEEK).method == fc.CALENDAR
+    assert fc.forecast_series(weekly_demand(100, month_end=1.0, daily=2.0), FIRST_WEEK).method == fc.COMBINATION
     assert fc.forecast_series(intermittent(160), FIRST_WEEK).method == fc.MEDIAN
 
 
