@@ -20,6 +20,7 @@ from sales_assets.defs.operations.jobs import DAILY_JOB, SALES_JOB
 from sales_assets.defs.quality.freshness import DAILY_FRESHNESS, WEEKLY_FRESHNESS
 from sales_assets.defs.transform.project import dbt_project
 from sales_assets.source import tables as t
+from sales_assets_tests.warehouse_diff import LOOKING_AHEAD
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -125,17 +126,8 @@ VIEWS = {AssetKey(["analytics", "customer_analysis"]), AssetKey(["analytics", "c
     ).split()
 }
 # Unpartitioned tables refreshed on a calendar by automation: weekly, and inventory cover daily.
-WEEKLY = {
-    AssetKey(["analytics", name])
-    for name in (
-        "product_affinity",
-        "customer_recommendations",
-        "recommendation_backtest",
-        "demand_forecast",
-        "forecast_accuracy",
-    )
-}
 INVENTORY_COVER = AssetKey(["analytics", "inventory_cover"])
+WEEKLY = set(LOOKING_AHEAD) - {INVENTORY_COVER}
 
 
 def test_tables_have_the_daily_freshness_policy_and_views_follow_their_sql(defs) -> None:

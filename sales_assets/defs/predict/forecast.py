@@ -185,17 +185,17 @@ MEDIAN = f"moving median ({MEDIAN_WEEKS} weeks)"
 CANDIDATES = (BASELINE, COMBINATION, CALENDAR, MEDIAN)
 
 
-def _members(train: np.ndarray, train_start: date, horizon: int) -> list[np.ndarray]:
+def _members(train: np.ndarray, train_start: date, horizon: int) -> dict[str, np.ndarray]:
     """The members' forecasts that fit this history (a member that cannot, a series of zeros
     say, is left out of the mean; seasonal naive always fits)."""
-    forecasts = []
-    for method in MEMBERS.values():
+    forecasts = {}
+    for name, method in MEMBERS.items():
         try:
             mean = method(train, train_start, horizon)
         except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
             continue
         if len(mean) == horizon and np.isfinite(mean).all():
-            forecasts.append(mean)
+            forecasts[name] = mean
     return forecasts
 
 
@@ -203,19 +203,21 @@ def candidate_forecasts(
     history: np.ndarray, first_week: date, horizon: int, methods: Sequence[str] = CANDIDATES
 ) -> dict[str, np.ndarray]:
     """Each candidate's forecast from the last TRAIN_WEEKS weeks of `history` (which starts on
-    Monday `first_week`), clipped at zero."""
+    Monday `first_week`), clipped at zero. The members are fitted once: the calendar regression
+    and seasonal naive are candidates of their own too."""
     start = max(0, len(history) - TRAIN_WEEKS)
     train, train_start = history[start:], first_week + timedelta(days=7 * start)
+    members = _members(train, train_start, horizon) if {COMBINATION, CALENDAR} & set(methods) else {}
     forecasts = {}
     if BASELINE in methods:
         forecasts[BASELINE] = seasonal_naive(train, horizon)
     if COMBINATION in methods:
-        forecasts[COMBINATION] = np.mean(_members(train, train_start, horizon), axis=0)
-    if CALENDAR in methods and len(train) >= MIN_WEEKS_SEASONAL:
+        forecasts[COMBINATION] = np.mean(list(members.values()), axis=0)
+    if CALENDAR in methods and CALENDAR in members and len(train) >= MIN_WEEKS_SEASONAL:
         # A candidate on its own only with its yearly season, which takes two years to estimate;
         # and choose() judges a candidate only on origins that all had it: on a short history,
         # one window's win chose it, and it lost the next (measured on `short_history`).
-        forecasts[CALENDAR] = calendar_regression(train, train_start, horizon)
+        forecasts[CALENDAR] = members[CALENDAR]
     if MEDIAN in methods:
         forecasts[MEDIAN] = moving_median(train, train_start, horizon)
     return {name: np.maximum(mean, 0.0) for name, mean in forecasts.items()}
